@@ -1,0 +1,242 @@
+"""`clean(html, url, profile) -> Document`: pure, no network, no database.
+
+Each field comes from the first layer that yields it:
+
+1. ``profile``: the site profile's selectors;
+2. ``metadata``: the page's JSON-LD and OpenGraph;
+3. ``wordpress``: class names shared by common WordPress themes;
+4. ``fallback``: the densest block of paragraphs, for a theme nobody profiled.
+
+The page is parsed once with lxml (parsel); only the body element is handed to BeautifulSoup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import TypeVar
+from urllib.parse import urljoin, urlsplit
+
+from parsel import Selector, SelectorList
+from w3lib.encoding import html_to_unicode
+
+from scraper.clean.blocks import body_blocks
+from scraper.clean.errors import ExtractionError, NotAnArticle
+from scraper.clean.metadata import PageMetadata, read_metadata
+from scraper.document import Document, Image, RecentArticle
+from scraper.sites import Selectors, SiteProfile
+from scraper.text import normalise_text
+
+__all__ = ["clean", "decode", "ExtractionError", "NotAnArticle", "WORDPRESS"]
+
+#: Conventions of common WordPress themes (classic and block), tried after the profile's.
+WORDPRESS = Selectors(
+    article="body.single-post",
+    title=".entry-title, .wp-block-post-title, h1.post-title",
+    summary=".entry-excerpt, .wp-block-post-excerpt, .entry-subtitle, .post-excerpt",
+    published="time.entry-date::attr(datetime), .wp-block-post-date time::attr(datetime)",
+    modified="time.updated::attr(datetime)",
+    highlights=".key-highlights li, .highlights li",
+    body=".entry-content, .wp-block-post-content, .post-content, .td-post-content, .entry-content-wrap",
+    categories=".cat-links a, a[rel~='category']",
+    tags=".tags-links a, a[rel='tag']",
+    author=".author.vcard a, .byline a[rel='author'], a[rel='author']",
+    recent=".widget_recent_entries li",
+    recent_title="a",
+    recent_date=".post-date",
+    recent_teaser=".recent-excerpt, .post-excerpt",
+)
+
+T = TypeVar("T")
+
+
+def decode(html: str | bytes, content_type: str | None = None) -> str:
+    """Bytes → text: HTTP header charset, then BOM and `<meta charset>`, then detection (w3lib)."""
+    if isinstance(html, str):
+        return html
+    _, text = html_to_unicode(content_type, html)
+    return text
+
+
+def clean(
+    html: str | bytes,
+    url: str,
+    profile: SiteProfile | None = None,
+    *,
+    content_type: str | None = None,
+    summary_hint: str = "",
+) -> Document:
+    """Clean an article page into a Document; raise `ExtractionError` if it holds no article.
+
+    `summary_hint` is the summary the site printed elsewhere (the listing that linked here),
+    used when the page itself has none.
+    """
+    text = decode(html, content_type)
+    if not text.strip():
+        raise ExtractionError("empty page")
+    page = Selector(text=text, base_url=url)
+    meta = read_metadata(page)
+    layers: list[tuple[str, Selectors]] = [("profile", profile.selectors)] if profile else []
+    layers.append(("wordpress", WORDPRESS))
+    if not (meta.ld_article or any(sel.article and page.css(sel.article) for _, sel in layers)):
+        raise NotAnArticle("not an article page")
+    return _Extraction(page, url, meta, layers, profile).document(summary_hint)
+
+
+class _Extraction:
+    """One page being cleaned: per field, the first layer that yields wins."""
+
+    def __init__(
+        self,
+        page: Selector,
+        url: str,
+        meta: PageMetadata,
+        layers: list[tuple[str, Selectors]],
+        profile: SiteProfile | None,
+    ) -> None:
+        self.page = page
+        self.url = url
+        self.meta = meta
+        self.layers = layers
+        self.profile = profile
+        self.sources: dict[str, str] = {}
+        self.date_formats = profile.date_formats if profile else ("%B %d, %Y",)
+
+    def document(self, summary_hint: str) -> Document:
+        title = self._first("title", self._text, metadata=self.meta.title)
+        if not title:
+            raise ExtractionError("no title")
+        body, images = self._body()
+        if not body:
+            raise ExtractionError("no body text")
+        summary = self._first("summary", self._text, metadata=self.meta.description)
+        if not summary and summary_hint:
+            summary, self.sources["summary"] = normalise_text(summary_hint), "listing"
+        return Document(
+            url=self._canonical(),
+            title=title,
+            body=tuple(body),
+            summary=summary,
+            published=_as_date(self._first("published", self._date, metadata=_parse_datetime(self.meta.published))),
+            highlights=self._first("highlights", self._texts, default=()),
+            categories=self._first("categories", self._texts, metadata=self.meta.section, default=()),
+            recent=self._recent(),
+            modified=self._first("modified", self._date, metadata=_parse_datetime(self.meta.modified)),
+            tags=self._first("tags", self._texts, metadata=self.meta.keywords, default=()),
+            author=self._first("author", self._text, metadata=self.meta.author),
+            images=tuple(images),
+            language=self.meta.language,
+            extraction=self.sources,
+        )
+
+    # -- layers ---------------------------------------------------------------------------------
+
+    def _first(self, name: str, read: Callable[[SelectorList], T], *, metadata: T | None = None, default: T | str = "") -> T:
+        """The profile's selector, then the page's metadata, then WordPress' convention."""
+        for layer, selectors in self.layers:
+            if layer == "wordpress" and metadata:
+                self.sources[name] = "metadata"
+                return metadata
+            css = getattr(selectors, name)
+            if css and (value := read(self.page.css(css))):
+                self.sources[name] = layer
+                return value
+        if metadata:
+            self.sources[name] = "metadata"
+            return metadata
+        return default  # type: ignore[return-value]
+
+    @staticmethod
+    def _text(found: SelectorList) -> str:
+        return _node_text(found[0]) if found else ""
+
+    @staticmethod
+    def _texts(found: SelectorList) -> tuple[str, ...]:
+        return tuple(text for text in map(_node_text, found) if text)
+
+    def _date(self, found: SelectorList) -> datetime | None:
+        for node in found:
+            if parsed := _parse_datetime(_node_text(node), self.date_formats):
+                return parsed
+        return None
+
+    def _body(self) -> tuple[list[str], list[Image]]:
+        for layer, selectors in self.layers:
+            if selectors.body and (found := self.page.css(selectors.body)):
+                blocks, images = body_blocks(found[0].get(), self.url, selectors.prune)
+                if blocks:
+                    self.sources["body"] = layer
+                    return blocks, images
+        if (element := _densest_block(self.page)) is not None:
+            blocks, images = body_blocks(element.get(), self.url)
+            self.sources["body"] = "fallback"
+            return blocks, images
+        return [], []
+
+    def _recent(self) -> tuple[RecentArticle, ...]:
+        for layer, selectors in self.layers:
+            if not selectors.recent:
+                continue
+            entries = [self._recent_entry(node, selectors) for node in self.page.css(selectors.recent)]
+            if entries := [entry for entry in entries if entry is not None]:
+                self.sources["recent"] = layer
+                return tuple(entries)
+        return ()
+
+    def _recent_entry(self, node: Selector, selectors: Selectors) -> RecentArticle | None:
+        link = node.css(selectors.recent_title)
+        title = self._text(link)
+        if not title:
+            return None
+        return RecentArticle(
+            title=title,
+            url=urljoin(self.url, link[0].attrib.get("href", "")),
+            published=_as_date(self._date(node.css(selectors.recent_date))) if selectors.recent_date else None,
+            teaser=self._text(node.css(selectors.recent_teaser)) if selectors.recent_teaser else "",
+        )
+
+    def _canonical(self) -> str:
+        """`<link rel=canonical>` when it stays on the fetched host; the fetched URL otherwise."""
+        canonical = urljoin(self.url, self.meta.canonical) if self.meta.canonical else ""
+        if canonical and urlsplit(canonical).netloc == urlsplit(self.url).netloc:
+            return canonical.split("#")[0]
+        return self.url.split("#")[0]
+
+
+def _node_text(node: Selector) -> str:
+    """An element's text (or an attribute's value), whitespace folded."""
+    root = node.root
+    if isinstance(root, str):
+        return normalise_text(root)
+    return normalise_text("".join(node.xpath(".//text()[not(ancestor::script or ancestor::style)]").getall()))
+
+
+def _parse_datetime(value: str, formats: Sequence[str] = ()) -> datetime | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    for fmt in formats:
+        try:
+            return datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def _as_date(value: datetime | None) -> date | None:
+    """The date as the site printed it: in the site's own time zone, not converted."""
+    return value.date() if value else None
+
+
+def _densest_block(page: Selector) -> Selector | None:
+    """The element holding the most paragraph text directly: a theme-independent body guess."""
+    best, best_score = None, 0
+    for candidate in page.xpath("//body//*[p]"):
+        score = sum(len(normalise_text(p.xpath("string()").get(""))) for p in candidate.xpath("./p"))
+        if score > best_score:
+            best, best_score = candidate, score
+    return best

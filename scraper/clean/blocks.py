@@ -1,0 +1,109 @@
+"""The article's body element → paragraphs in reading order, with BeautifulSoup.
+
+Only the body fragment is parsed here (the page was located with lxml), which keeps
+BeautifulSoup's cost to a few milliseconds a page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import urljoin
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.element import CData, Comment, Declaration, Doctype, ProcessingInstruction
+
+from scraper.document import Image
+from scraper.text import normalise_text
+
+#: Never the article's words, whatever the theme.
+ALWAYS_PRUNE = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "object",
+    "form",
+    "button",
+    "nav",
+    "aside",
+    "svg",
+    "ins.adsbygoogle",
+    ".screen-reader-text",
+    ".sharedaddy",
+    ".jp-relatedposts",
+)
+
+#: Elements that flow inside a paragraph; every other element starts a new block.
+INLINE = frozenset(
+    "a abbr b bdi bdo cite code data del dfn em font i img kbd mark q s samp small span strike "
+    "strong sub sup time tt u var wbr label".split()
+)
+
+#: "Also read: <link>" inserts some plugins put between paragraphs.
+INSERT = re.compile(r"^(also read|read also|also see|see also|related|read more)\s*[:|–—-]", re.I)
+
+_SKIPPED_STRINGS = (Comment, CData, Declaration, Doctype, ProcessingInstruction)
+
+#: Stands for `<br>` while a block's text is gathered (a newline in the source is only a space).
+_BREAK = "\x1e"
+
+
+def body_blocks(fragment: str, base_url: str, prune: Iterable[str] = ()) -> tuple[list[str], list[Image]]:
+    """Paragraphs (headings, list items, quotes and table rows each one) and the images."""
+    soup = BeautifulSoup(fragment, "lxml")
+    for selector in (*ALWAYS_PRUNE, *prune):
+        for element in soup.select(selector):
+            element.decompose()
+    images = _take_images(soup, base_url)
+    blocks: list[str] = []
+    _walk(soup, blocks, [])
+    return [block for block in blocks if not INSERT.match(block)], images
+
+
+def _take_images(soup: BeautifulSoup, base_url: str) -> list[Image]:
+    """Images with their captions; captions leave the body (they are not the article's prose)."""
+    images = []
+    for img in soup.find_all("img"):
+        src = img.get("src") or img.get("data-src") or ""
+        figure = img.find_parent("figure")
+        caption = figure.find("figcaption") if figure else None
+        images.append(Image(src=urljoin(base_url, str(src)), caption=normalise_text(caption.get_text()) if caption else ""))
+    for caption in soup.find_all("figcaption"):
+        caption.decompose()
+    return images
+
+
+def _walk(element: Tag, blocks: list[str], line: list[str]) -> None:
+    """Depth-first; `line` collects the inline text of the block being read."""
+    for child in element.children:
+        if isinstance(child, NavigableString):
+            if not isinstance(child, _SKIPPED_STRINGS):
+                line.append(str(child))
+        elif not isinstance(child, Tag):
+            continue
+        elif child.name == "br":
+            line.append(_BREAK)
+        elif child.name == "tr":
+            _flush(line, blocks)
+            _append(blocks, " | ".join(c for c in (normalise_text(cell.get_text(" ")) for cell in child.find_all(["td", "th"])) if c))
+        elif child.name in INLINE:
+            _walk(child, blocks, line)
+        else:
+            _flush(line, blocks)
+            _walk(child, blocks, line)
+            _flush(line, blocks)
+
+
+def _flush(line: list[str], blocks: list[str]) -> None:
+    """End the current block: each `<br>`-separated line becomes a paragraph of its own."""
+    if line:
+        for text in "".join(line).split(_BREAK):
+            _append(blocks, normalise_text(text))
+        line.clear()
+
+
+def _append(blocks: list[str], text: str) -> None:
+    if text:
+        blocks.append(text)

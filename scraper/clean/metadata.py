@@ -1,0 +1,93 @@
+"""The page's own description of itself: JSON-LD, OpenGraph, `<link rel=canonical>`, `lang`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from parsel import Selector
+
+from scraper.text import normalise_text
+
+ARTICLE_TYPES = frozenset({"Article", "NewsArticle", "BlogPosting", "ReportageNewsArticle", "AnalysisNewsArticle"})
+
+
+@dataclass(frozen=True)
+class PageMetadata:
+    canonical: str = ""
+    language: str = ""
+    og_type: str = ""
+    title: str = ""
+    description: str = ""
+    published: str = ""
+    modified: str = ""
+    section: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    author: str = ""
+    #: True when JSON-LD declares the page an article of some kind.
+    ld_article: bool = False
+
+
+def read_metadata(page: Selector) -> PageMetadata:
+    ld = _json_ld_article(page)
+
+    def meta(attr: str, name: str) -> str:
+        return normalise_text(page.xpath(f"//meta[@{attr}='{name}']/@content").get(""))
+
+    return PageMetadata(
+        canonical=page.xpath("//link[@rel='canonical']/@href").get("").strip(),
+        language=page.xpath("/html/@lang").get("") or _text(ld.get("inLanguage")),
+        og_type=meta("property", "og:type"),
+        title=_text(ld.get("headline")) or meta("property", "og:title"),
+        description=meta("property", "og:description") or meta("name", "description") or _text(ld.get("description")),
+        published=meta("property", "article:published_time") or _text(ld.get("datePublished")),
+        modified=meta("property", "article:modified_time") or _text(ld.get("dateModified")),
+        section=_strings(ld.get("articleSection")) or _strings(meta("property", "article:section")),
+        keywords=_strings(ld.get("keywords")),
+        author=_author(ld.get("author")) or meta("name", "author"),
+        ld_article=bool(ld),
+    )
+
+
+def _json_ld_article(page: Selector) -> dict[str, Any]:
+    """The first Article-like node of the page's JSON-LD (inside `@graph` too); {} if none."""
+    for raw in page.xpath("//script[@type='application/ld+json']/text()").getall():
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            continue
+        for node in _nodes(data):
+            types = node.get("@type")
+            types = types if isinstance(types, list) else [types]
+            if ARTICLE_TYPES.intersection(t for t in types if isinstance(t, str)):
+                return node
+    return {}
+
+
+def _nodes(data: Any) -> list[dict[str, Any]]:
+    if isinstance(data, list):
+        return [node for item in data for node in _nodes(item)]
+    if isinstance(data, dict):
+        return [data, *_nodes(data.get("@graph", []))]
+    return []
+
+
+def _text(value: Any) -> str:
+    return normalise_text(value) if isinstance(value, str) else ""
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = value.split(",")
+    if isinstance(value, list):
+        return tuple(text for text in (_text(item) for item in value) if text)
+    return ()
+
+
+def _author(value: Any) -> str:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        return _text(value.get("name"))
+    return _text(value)

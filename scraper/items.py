@@ -1,0 +1,30 @@
+"""What the spiders hand to the pipelines: a cleaned article, or a failure to get one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from scraper.document import Document
+
+
+@dataclass
+class ArticleItem:
+    """A fetched and cleaned article page, with the raw page for re-cleaning later."""
+
+    document: Document
+    html: bytes
+    encoding: str
+    fetched_url: str
+    etag: str = ""
+    last_modified: str = ""
+    fetched_at: str = ""
+
+
+@dataclass
+class FetchFailure:
+    """An article URL that did not yield an article this time: never an edit, never a removal."""
+
+    url: str
+    reason: str
+    status: int | None = None
+    failed_at: str = field(default="")

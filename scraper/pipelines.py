@@ -1,0 +1,112 @@
+"""Items → archive. Spiders never touch the database; these pipelines do.
+
+`ValidatePipeline` drops what must not be archived (a second copy of the same canonical URL);
+`ArchivePipeline` writes documents in batches, one transaction each, records failures, and
+closes the crawl's row with Scrapy's stats and the end-of-crawl summary.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.spiders import Spider
+
+from scraper.items import ArticleItem, FetchFailure
+from scraper.summary import render_summary
+from storage.archive import Archive, Failure, Fetched
+
+#: How a crawl's close reason is recorded in `crawls.status`.
+STATUS_BY_REASON = {"finished": "ok", "shutdown": "interrupted", "cancelled": "interrupted"}
+
+
+class ValidatePipeline:
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, ArticleItem):
+            url = item.document.url
+            if url in self.seen:
+                raise DropItem(f"{item.fetched_url}: same canonical URL as an article already fetched ({url})")
+            self.seen.add(url)
+        return item
+
+
+class ArchivePipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        settings = crawler.settings
+        self.path = settings.get("NEWSDELTA_DB")
+        self.trigger = settings.get("NEWSDELTA_TRIGGER")
+        self.batch_size = settings.getint("NEWSDELTA_BATCH_SIZE")
+        self.print_summary = settings.getbool("NEWSDELTA_SUMMARY")
+        self.fetched: list[Fetched] = []
+        self.failures: list[Failure] = []
+        self.archive: Archive | None = None
+        self.crawl_id = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def open_spider(self) -> None:
+        spider = self.crawler.spider
+        self.archive = Archive.open(self.path)
+        self.crawl_id = self.archive.start_crawl(
+            site=spider.site_name, mode=spider.mode, trigger=self.trigger, base_url=spider.base_url
+        )
+        spider.known_urls = self.archive.known_urls(spider.site_name)
+        self.crawler.stats.set_value("newsdelta/crawl_id", self.crawl_id)
+        spider.logger.info("archive %s: crawl %d started", self.path, self.crawl_id)
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, ArticleItem):
+            self.fetched.append(
+                Fetched(
+                    document=item.document,
+                    html=item.html,
+                    site=self.crawler.spider.site_name,
+                    encoding=item.encoding,
+                    etag=item.etag,
+                    last_modified=item.last_modified,
+                    fetched_at=item.fetched_at,
+                )
+            )
+        elif isinstance(item, FetchFailure):
+            self.crawler.spider.logger.warning("fetch failed: %s (%s)", item.url, item.reason)
+            self.failures.append(Failure(url=item.url, reason=item.reason, status=item.status, failed_at=item.failed_at))
+        if len(self.fetched) + len(self.failures) >= self.batch_size:
+            self.flush()
+        return item
+
+    def flush(self) -> None:
+        assert self.archive is not None
+        stats = self.crawler.stats
+        if self.fetched:
+            for outcome in self.archive.record(self.crawl_id, self.fetched):
+                stats.inc_value(f"newsdelta/{outcome.kind}")
+            self.fetched = []
+        if self.failures:
+            self.archive.record_failures(self.crawl_id, self.failures)
+            stats.inc_value("newsdelta/failed", len(self.failures))
+            self.failures = []
+
+    def close_spider(self) -> None:
+        self.flush()
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.archive is None:
+            return
+        stats = self.crawler.stats.get_stats()
+        row = self.archive.finish_crawl(self.crawl_id, status=STATUS_BY_REASON.get(reason, "failed"), stats=stats)
+        self.archive.close()
+        self.archive = None
+        if self.print_summary:
+            sys.stdout.write(render_summary(row) + "\n")
+            sys.stdout.flush()

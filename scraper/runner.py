@@ -1,0 +1,94 @@
+"""Run one crawl, in a child process.
+
+Twisted's reactor cannot be restarted, so every crawl the CLI, the demo or the scheduler starts
+runs in a process of its own (`python -m scraper.runner`); its memory is returned when it ends.
+The child reports its crawl id back in a file; the archive holds everything else.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from storage.archive import Archive
+
+#: Spider used for each mode.
+SPIDERS = {"full": "site", "latest": "site", "urls": "urls"}
+
+
+class CrawlError(RuntimeError):
+    """The crawl process could not run or died before finishing."""
+
+
+@dataclass(frozen=True)
+class CrawlOptions:
+    db: str = "archive.db"
+    site: str = "indbiz"
+    mode: str = "full"
+    base_url: str | None = None
+    urls: Sequence[str] = ()
+    trigger: str = "cli"
+    #: Scrapy settings on top of `scraper.settings` (e.g. LOG_LEVEL).
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def spider_args(self) -> dict[str, Any]:
+        args: dict[str, Any] = {"site": self.site, "base_url": self.base_url}
+        if self.mode == "urls":
+            args["urls"] = list(self.urls)
+        else:
+            args["mode"] = self.mode
+        return args
+
+
+def scrapy_settings(overrides: dict[str, Any] | None = None) -> Any:
+    """`scraper.settings` plus overrides, wherever the process was started from."""
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("scraper.settings", priority="project")
+    settings.update(overrides or {}, priority="cmdline")
+    return settings
+
+
+def crawl_here(options: CrawlOptions) -> int:
+    """Run the crawl in this process (once per process: the reactor cannot restart)."""
+    from scrapy.crawler import CrawlerProcess
+
+    settings = scrapy_settings(
+        {"NEWSDELTA_DB": options.db, "NEWSDELTA_TRIGGER": options.trigger, **options.settings}
+    )
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(SPIDERS[options.mode])
+    process.crawl(crawler, **options.spider_args())
+    process.start()
+    return int(crawler.stats.get_value("newsdelta/crawl_id", 0))
+
+
+def run_crawl(options: CrawlOptions) -> dict[str, Any]:
+    """Run one crawl in a child process and return its `crawls` row."""
+    Archive.open(options.db).close()  # fail here, in one line, if the archive is unusable
+    with tempfile.TemporaryDirectory(prefix="newsdelta-") as folder:
+        result = Path(folder) / "crawl_id"
+        command = [sys.executable, "-m", "scraper.runner", json.dumps(asdict(options)), str(result)]
+        exit_code = subprocess.run(command, check=False).returncode
+        crawl_id = int(result.read_text() or 0) if result.exists() else 0
+    if not crawl_id:
+        raise CrawlError(f"the crawl process ended with exit code {exit_code} before starting a crawl")
+    with Archive.open(options.db) as archive:
+        return archive.crawl(crawl_id)
+
+
+def main(argv: Sequence[str]) -> None:
+    """The child: `python -m scraper.runner OPTIONS_JSON RESULT_FILE`."""
+    options = CrawlOptions(**json.loads(argv[0]))
+    Path(argv[1]).write_text(str(crawl_here(options)))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,107 @@
+"""What every newsdelta spider does with an article page: clean it, or say why it could not."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from scraper.clean import ExtractionError, clean
+from scraper.items import ArticleItem, FetchFailure
+from scraper.sites import SiteProfile, get_site
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class ArticleSpider(scrapy.Spider):
+    """Base of the site and URL spiders. `mode` and `site_name` are recorded with the crawl."""
+
+    mode = "urls"
+
+    def __init__(self, *args: Any, site: str = "indbiz", base_url: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.profile: SiteProfile = get_site(site)
+        self.site_name = self.profile.name
+        self.base_url = (base_url or self.profile.base_url).rstrip("/")
+        #: Canonical URLs already in the archive; filled by the archive pipeline when it opens.
+        self.known_urls: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ArticleSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        if is_loopback(spider.base_url):
+            # Our own stand-in on this machine: no one to be polite to, and tests want speed.
+            crawler.settings.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
+            crawler.settings.set("DOWNLOAD_DELAY", 0, priority="spider")
+            crawler.settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 16, priority="spider")
+        return spider
+
+    def article_request(self, url: str, summary_hint: str = "") -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            callback=self.parse_article,
+            errback=self.on_error,
+            cb_kwargs={"summary_hint": summary_hint},
+        )
+
+    def parse_article(self, response: Response, summary_hint: str = "") -> Iterator[ArticleItem | FetchFailure]:
+        if not isinstance(response, TextResponse):
+            yield self.failure(response.url, f"not a web page ({_content_type(response) or 'no content type'})", response.status)
+            return
+        try:
+            document = clean(response.text, response.url, self.profile, summary_hint=summary_hint)
+        except ExtractionError as error:
+            yield self.failure(response.url, f"extraction failed: {error}", response.status)
+            return
+        yield ArticleItem(
+            document=document,
+            html=response.body,
+            encoding=response.encoding,
+            fetched_url=response.url,
+            etag=_header(response, "ETag"),
+            last_modified=_header(response, "Last-Modified"),
+            fetched_at=_now(),
+        )
+
+    def on_error(self, failure: Failure) -> Iterator[FetchFailure]:
+        request = failure.request  # type: ignore[attr-defined]
+        if failure.check(HttpError):
+            response = failure.value.response
+            yield self.failure(request.url, f"HTTP {response.status}", response.status)
+        else:
+            reason = f"{failure.type.__name__}: {failure.getErrorMessage()}".strip(": ")
+            self.logger.warning("could not fetch %s: %s", request.url, reason)
+            yield self.failure(request.url, reason)
+
+    @staticmethod
+    def failure(url: str, reason: str, status: int | None = None) -> FetchFailure:
+        return FetchFailure(url=url, reason=reason, status=status, failed_at=_now())
+
+
+def _header(response: Response, name: str) -> str:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else ""
+
+
+def _content_type(response: Response) -> str:
+    return _header(response, "Content-Type")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -1,0 +1,192 @@
+"""The stand-in's HTTP server: WordPress' URL space over a `StandinSite`, on 127.0.0.1 only.
+
+A real server (stdlib `ThreadingHTTPServer`, HTTP/1.1 keep-alive) so crawls go through Scrapy's
+whole download stack. It counts its responses so tests can say what a crawl fetched.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+from email.utils import format_datetime, parsedate_to_datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable
+from urllib.parse import urlsplit
+
+from scraper.standin.site import StandinSite
+
+HOST = "127.0.0.1"
+
+ARTICLE_PATH = re.compile(r"^/(?P<slug>[a-z0-9][a-z0-9-]*)/$")
+LISTING_PATH = re.compile(r"^(?:/category/(?P<category>[a-z0-9-]+))?/(?:page/(?P<page>\d+)/)?$")
+POST_SITEMAP_PATH = re.compile(r"^/wp-sitemap-posts-post-(?P<page>\d+)\.xml$")
+
+ROBOTS_TXT = """User-agent: *
+Disallow: /wp-admin/
+Allow: /wp-admin/admin-ajax.php
+Disallow: /?s=
+
+Sitemap: {base}/wp-sitemap.xml
+"""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+    server_version = "nginx"
+    sys_version = ""
+
+    def do_HEAD(self) -> None:  # noqa: N802 (http.server's naming)
+        self.do_GET(head=True)
+
+    def do_GET(self, head: bool = False) -> None:  # noqa: N802
+        path = urlsplit(self.path).path
+        status, kind, content_type, body, headers = self.server.route(path, self.headers)
+        self.server.count(kind, status)
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if not head and status != HTTPStatus.NOT_MODIFIED:
+            self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        """Quiet: the counters say what was served."""
+
+
+Response = tuple[int, str, str, bytes, dict[str, str]]
+
+HTML = "text/html; charset=UTF-8"
+XML = "application/xml; charset=UTF-8"
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # A crawl opens many connections at once; the stdlib default backlog (5) drops some.
+    request_queue_size = 128
+
+    def __init__(self, site: StandinSite, port: int) -> None:
+        super().__init__((HOST, port), _Handler)
+        self.site = site
+        self.hits: Counter[tuple[str, int]] = Counter()
+        self._hits_lock = threading.Lock()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.server_address[1]}"
+
+    def count(self, kind: str, status: int) -> None:
+        with self._hits_lock:
+            self.hits[(kind, int(status))] += 1
+
+    def route(self, path: str, request_headers: object) -> Response:
+        base = self.base_url
+        site = self.site
+        if path == "/robots.txt":
+            return self._ok("robots", "text/plain; charset=UTF-8", ROBOTS_TXT.format(base=base))
+        if path == "/feed/":
+            return self._ok("feed", "application/rss+xml; charset=UTF-8", site.render_feed(base))
+        if path == "/wp-sitemap.xml":
+            return self._ok("sitemap", XML, site.render_sitemap_index(base))
+        if path == "/wp-sitemap-posts-page-1.xml":
+            return self._ok("sitemap", XML, site.render_page_sitemap(base))
+        if path == "/wp-sitemap-taxonomies-category-1.xml":
+            return self._ok("sitemap", XML, site.render_category_sitemap(base))
+        if path == "/about-indbiz/":
+            return self._ok("page", HTML, site.render_about(base))
+        if match := POST_SITEMAP_PATH.match(path):
+            return self._maybe("sitemap", XML, site.render_post_sitemap(base, int(match["page"])))
+        if match := LISTING_PATH.match(path):
+            page = int(match["page"] or 1)
+            return self._maybe("listing", HTML, site.render_listing(base, page, match["category"]))
+        if match := ARTICLE_PATH.match(path):
+            return self._article(match["slug"], request_headers)
+        return self._not_found("other")
+
+    def _article(self, slug: str, request_headers: object) -> Response:
+        article = self.site.article(slug)
+        if article is None:
+            status = self.site.gone_status(slug)
+            return self._not_found("article", status or HTTPStatus.NOT_FOUND)
+        etag = self.site.etag(article)
+        last_modified = format_datetime(article.last_modified, usegmt=False)
+        validators = {"ETag": etag, "Last-Modified": last_modified, "Cache-Control": "max-age=0"}
+        if _not_modified(request_headers, etag, article.last_modified):
+            return HTTPStatus.NOT_MODIFIED, "article", HTML, b"", validators
+        html = self.site.render_article(article, self.base_url)
+        content_type = f"text/html; charset={article.encoding.upper()}"
+        return (
+            HTTPStatus.OK,
+            "article",
+            content_type,
+            html.encode(article.encoding, "xmlcharrefreplace"),
+            validators,
+        )
+
+    @staticmethod
+    def _ok(kind: str, content_type: str, text: str) -> Response:
+        return HTTPStatus.OK, kind, content_type, text.encode("utf-8"), {}
+
+    def _maybe(self, kind: str, content_type: str, text: str | None) -> Response:
+        return self._ok(kind, content_type, text) if text is not None else self._not_found(kind)
+
+    def _not_found(self, kind: str, status: int = HTTPStatus.NOT_FOUND) -> Response:
+        body = "<!DOCTYPE html><html><head><title>Page not found</title></head><body><h1>Oops! That page can’t be found.</h1></body></html>"
+        return status, kind, HTML, body.encode("utf-8"), {}
+
+
+def _not_modified(headers: object, etag: str, last_modified: object) -> bool:
+    """RFC 9110 §13.2.2: If-None-Match wins over If-Modified-Since."""
+    get: Callable[[str], str | None] = headers.get  # type: ignore[attr-defined]
+    if_none_match = get("If-None-Match")
+    if if_none_match is not None:
+        return etag in [tag.strip() for tag in if_none_match.split(",")] or if_none_match.strip() == "*"
+    if_modified_since = get("If-Modified-Since")
+    if if_modified_since:
+        try:
+            return parsedate_to_datetime(if_modified_since) >= last_modified.replace(microsecond=0)  # type: ignore[attr-defined]
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+class StandinServer:
+    """The stand-in served in a background thread: `with StandinServer() as server: server.url`."""
+
+    def __init__(self, site: StandinSite | None = None, port: int = 0) -> None:
+        self.site = site or StandinSite()
+        self._server = _Server(self.site, port)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="standin", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return self._server.base_url
+
+    @property
+    def hits(self) -> Counter[tuple[str, int]]:
+        """Responses served so far, by (kind, status): kind is article, listing, sitemap, feed…"""
+        return self._server.hits
+
+    def reset_hits(self) -> None:
+        self._server.hits.clear()
+
+    def article_url(self, slug: str) -> str:
+        return f"{self.url}/{slug}/"
+
+    def start(self) -> StandinServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> StandinServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

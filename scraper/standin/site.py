@@ -1,0 +1,308 @@
+"""The stand-in's content: articles in memory, the changes tests make to them, and their pages.
+
+The model knows nothing of HTTP; `server.py` maps requests to the pages it renders. Every change
+bumps a revision so validators (ETag, Last-Modified, sitemap `lastmod`) move with the content,
+as a WordPress site behind a page cache does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import threading
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+from importlib import resources
+from typing import Any, Iterable
+
+import jinja2
+
+PER_PAGE = 10
+RECENT_COUNT = 3
+TEASER_WORDS = 10
+SITE_NAME = "IndBiz | Economic Diplomacy Division"
+IST = timezone(timedelta(hours=5, minutes=30))
+
+
+@dataclass
+class StandinArticle:
+    """One post of the stand-in. `body` blocks are plain text, or HTML when `body_is_html`."""
+
+    slug: str
+    title: str
+    summary: str
+    published: datetime
+    categories: list[str]
+    highlights: list[str]
+    body: list[str]
+    tags: list[str] = field(default_factory=list)
+    author: str = "IndBiz Desk"
+    modified: datetime | None = None
+    body_is_html: bool = False
+    #: For HTML bodies: the paragraphs a reader sees, written by hand (the cleaner's target).
+    expected_body: list[str] = field(default_factory=list)
+    #: The page's charset on the wire.
+    encoding: str = "utf-8"
+    revision: int = 0
+    post_id: int = 0
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StandinArticle:
+        data = dict(data)
+        data["published"] = datetime.fromisoformat(data["published"])
+        if data.get("modified"):
+            data["modified"] = datetime.fromisoformat(data["modified"])
+        return cls(**data)
+
+    @property
+    def last_modified(self) -> datetime:
+        return self.modified or self.published
+
+    @property
+    def teaser(self) -> str:
+        """WordPress' `wp_trim_words(excerpt, 10, ' …')`, as the Recent Articles widget shows it."""
+        words = self.summary.split()
+        if len(words) <= TEASER_WORDS:
+            return self.summary
+        return " ".join(words[:TEASER_WORDS]) + " …"
+
+    @property
+    def paragraphs(self) -> list[str]:
+        """What a reader sees of the body."""
+        return list(self.expected_body) if self.body_is_html else list(self.body)
+
+
+def category_slug(name: str) -> str:
+    return name.lower().replace(" ", "-").replace("&", "and")
+
+
+def load_bundled() -> list[StandinArticle]:
+    """The articles written for the project (`content/*.json`)."""
+    folder = resources.files("scraper.standin") / "content"
+    articles: list[StandinArticle] = []
+    for name in ("articles.json", "showcase.json"):
+        articles += [StandinArticle.from_dict(d) for d in json.loads((folder / name).read_text("utf-8"))]
+    return articles
+
+
+def _template_env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("scraper.standin", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "xml"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["long_date"] = lambda d: f"{d:%B} {d.day}, {d.year}"
+    env.filters["category_slug"] = category_slug
+    env.globals["global_styles"] = _global_styles()
+    return env
+
+
+def _global_styles() -> str:
+    """The block editor's inline stylesheet: most of a real WordPress page's weight."""
+    colours = [f"c{n:03d}" for n in range(420)]
+    rules = [f"body{{--wp--preset--color--{c}: #{(n * 2654435761) % 0xFFFFFF:06x};}}" for n, c in enumerate(colours)]
+    rules += [f".has-{c}-color{{color: var(--wp--preset--color--{c}) !important;}}" for c in colours]
+    rules += [f".has-{c}-background-color{{background-color: var(--wp--preset--color--{c}) !important;}}" for c in colours]
+    return "\n".join(rules)
+
+
+def _json_ld(article: StandinArticle, url: str, base_url: str) -> str:
+    """Yoast's schema graph, as WordPress SEO plugins print it."""
+    graph = {
+        "@context": "https://schema.org",
+        "@graph": [
+            {
+                "@type": "NewsArticle",
+                "@id": f"{url}#article",
+                "headline": article.title,
+                "description": article.summary,
+                "datePublished": article.published.isoformat(),
+                "dateModified": article.last_modified.isoformat(),
+                "author": {"@type": "Person", "name": article.author},
+                "articleSection": article.categories,
+                "keywords": article.tags,
+                "inLanguage": "en-US",
+                "mainEntityOfPage": {"@id": url},
+            },
+            {"@type": "WebSite", "@id": f"{base_url}/#website", "url": f"{base_url}/", "name": SITE_NAME},
+        ],
+    }
+    return json.dumps(graph, ensure_ascii=False).replace("</", "<\\/")
+
+
+class StandinSite:
+    """The articles of the stand-in and the pages made from them. Thread-safe."""
+
+    def __init__(self, articles: Iterable[StandinArticle] | None = None) -> None:
+        self._lock = threading.RLock()
+        self._env = _template_env()
+        self._articles: dict[str, StandinArticle] = {}
+        self._gone: dict[str, int] = {}
+        self.revision = 0
+        for article in load_bundled() if articles is None else articles:
+            self._put(article)
+        self._reindex()
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def articles(self) -> list[StandinArticle]:
+        """Newest first, as WordPress lists posts."""
+        with self._lock:
+            return list(self._newest_first)
+
+    def article(self, slug: str) -> StandinArticle | None:
+        with self._lock:
+            return self._articles.get(slug)
+
+    def gone_status(self, slug: str) -> int | None:
+        """404 or 410 for a removed article, None if it never existed or still does."""
+        return self._gone.get(slug)
+
+    def categories(self) -> list[str]:
+        with self._lock:
+            return sorted({c for a in self._articles.values() for c in a.categories})
+
+    def recent(self) -> list[StandinArticle]:
+        return self._newest_first[:RECENT_COUNT]
+
+    def etag(self, article: StandinArticle) -> str:
+        """Changes with the article and with the sidebar's Recent Articles, as a page cache's would."""
+        recent = ",".join(f"{a.slug}:{a.revision}" for a in self.recent())
+        key = f"{article.slug}:{article.revision}:{recent}"
+        return '"' + hashlib.sha1(key.encode()).hexdigest()[:20] + '"'
+
+    # -- changing (the API tests and the demo use) --------------------------------------------
+
+    def edit_paragraph(self, slug: str, index: int, text: str, *, bump_modified: bool = True) -> None:
+        """Replace one body paragraph. `bump_modified=False` is a silent edit."""
+        with self._lock:
+            article = self._require(slug)
+            body = list(article.body)
+            body[index] = text
+            self._update(article, bump_modified, body=body)
+
+    def retitle(self, slug: str, title: str, *, bump_modified: bool = True) -> None:
+        with self._lock:
+            self._update(self._require(slug), bump_modified, title=title)
+
+    def add_article(self, article: StandinArticle) -> None:
+        with self._lock:
+            self._gone.pop(article.slug, None)
+            self._put(article)
+            self._reindex()
+
+    def remove_article(self, slug: str, *, status: int = 404) -> StandinArticle:
+        """Unpublish an article: its URL answers `status` (404, or 410 "gone") from now on."""
+        with self._lock:
+            article = self._articles.pop(slug)
+            self._gone[slug] = status
+            self._reindex()
+            return article
+
+    def _require(self, slug: str) -> StandinArticle:
+        if slug not in self._articles:
+            raise KeyError(f"no article {slug!r} on the stand-in")
+        return self._articles[slug]
+
+    def _update(self, article: StandinArticle, bump_modified: bool, **changes: Any) -> None:
+        modified = article.modified
+        if bump_modified:
+            modified = max(datetime.now(IST).replace(microsecond=0), article.last_modified + timedelta(seconds=1))
+        self._articles[article.slug] = replace(article, modified=modified, revision=article.revision + 1, **changes)
+        self._reindex()
+
+    def _put(self, article: StandinArticle) -> None:
+        if not article.post_id:
+            article.post_id = 1000 + len(self._articles) + len(self._gone)
+        self._articles[article.slug] = article
+
+    def _reindex(self) -> None:
+        self.revision += 1
+        self._newest_first = sorted(self._articles.values(), key=lambda a: a.published, reverse=True)
+
+    # -- pages --------------------------------------------------------------------------------
+
+    def page_count(self, category: str | None = None) -> int:
+        return max(1, math.ceil(len(self._listed(category)) / PER_PAGE))
+
+    def _listed(self, category: str | None) -> list[StandinArticle]:
+        if category is None:
+            return self._newest_first
+        return [a for a in self._newest_first if category in {category_slug(c) for c in a.categories}]
+
+    def render_article(self, article: StandinArticle, base_url: str) -> str:
+        url = f"{base_url}/{article.slug}/"
+        return self._env.get_template("article.html").render(
+            site=self._context(base_url),
+            article=article,
+            url=url,
+            json_ld=_json_ld(article, url, base_url),
+            charset=article.encoding,
+        )
+
+    def render_listing(self, base_url: str, page: int, category: str | None = None) -> str | None:
+        """A listing page, or None past the last page (WordPress answers 404 there)."""
+        with self._lock:
+            listed = self._listed(category)
+            if page < 1 or page > self.page_count(category) or (category and not listed):
+                return None
+            prefix = f"/category/{category}" if category else ""
+            return self._env.get_template("listing.html").render(
+                site=self._context(base_url),
+                entries=listed[(page - 1) * PER_PAGE : page * PER_PAGE],
+                page=page,
+                pages=self.page_count(category),
+                prefix=prefix,
+                category=category,
+            )
+
+    def render_about(self, base_url: str) -> str:
+        return self._env.get_template("about.html").render(site=self._context(base_url))
+
+    def render_feed(self, base_url: str) -> str:
+        return self._env.get_template("feed.xml").render(
+            site=self._context(base_url), entries=self._newest_first[:PER_PAGE]
+        )
+
+    def render_sitemap_index(self, base_url: str) -> str:
+        return self._env.get_template("wp-sitemap.xml").render(
+            site=self._context(base_url), post_pages=self.sitemap_pages()
+        )
+
+    def sitemap_pages(self) -> int:
+        return max(1, math.ceil(len(self._articles) / SITEMAP_PAGE_SIZE))
+
+    def render_post_sitemap(self, base_url: str, page: int) -> str | None:
+        with self._lock:
+            oldest_first = self._newest_first[::-1]
+            chunk = oldest_first[(page - 1) * SITEMAP_PAGE_SIZE : page * SITEMAP_PAGE_SIZE]
+            if page < 1 or not chunk:
+                return None
+            return self._env.get_template("wp-sitemap-urlset.xml").render(
+                urls=[(f"{base_url}/{a.slug}/", a.last_modified) for a in chunk]
+            )
+
+    def render_page_sitemap(self, base_url: str) -> str:
+        return self._env.get_template("wp-sitemap-urlset.xml").render(
+            urls=[(f"{base_url}/about-indbiz/", datetime(2019, 1, 1, tzinfo=IST))]
+        )
+
+    def render_category_sitemap(self, base_url: str) -> str:
+        return self._env.get_template("wp-sitemap-urlset.xml").render(
+            urls=[(f"{base_url}/category/{category_slug(c)}/", None) for c in self.categories()]
+        )
+
+    def _context(self, base_url: str) -> dict[str, Any]:
+        return {
+            "name": SITE_NAME,
+            "url": base_url,
+            "categories": self.categories(),
+            "recent": self.recent(),
+            "year": max((a.published.year for a in self._newest_first[:1]), default=2024),
+        }
+
+
+#: WordPress core sitemaps hold up to 2,000 URLs a page.
+SITEMAP_PAGE_SIZE = 2000

@@ -1,0 +1,162 @@
+"""The archive's schema, and the steps that bring an older archive up to it.
+
+The schema version lives in SQLite's `PRAGMA user_version`. Each migration is a function from
+version N-1 to N; `migrate` runs the missing ones in one transaction each, after a backup copy.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlite_utils
+
+SCHEMA_VERSION = 1
+
+CONTENT_COLUMNS = {
+    "title": str,
+    "summary": str,
+    "published": str,
+    "highlights": str,  # JSON list
+    "body": str,  # JSON list of paragraphs
+    "categories": str,  # JSON list
+}
+
+
+class ArchiveError(RuntimeError):
+    """The archive cannot be used: not SQLite, from a newer newsdelta, locked, read-only…"""
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    db["crawls"].create(
+        {
+            "id": int,
+            "site": str,
+            "trigger": str,  # cli / schedule / cron / demo / scrapy
+            "mode": str,  # full / latest / recheck / urls
+            "base_url": str,
+            "started": str,
+            "finished": str,
+            "status": str,  # running / ok / failed / interrupted
+            "new": int,
+            "edited": int,
+            "removed": int,
+            "restored": int,
+            "unchanged": int,
+            "failed": int,
+            "stats": str,  # JSON: Scrapy's stats
+        },
+        pk="id",
+        defaults={"status": "running", "new": 0, "edited": 0, "removed": 0, "restored": 0, "unchanged": 0, "failed": 0},
+    )
+    db["articles"].create(
+        {
+            "id": int,
+            "url": str,
+            "site": str,
+            "status": str,  # live / removed
+            **CONTENT_COLUMNS,
+            "content_hash": str,
+            "version_count": int,
+            "first_seen": str,
+            "last_seen": str,
+            "last_checked": str,
+            "last_changed": str,
+            "etag": str,
+            "last_modified": str,
+        },
+        pk="id",
+        not_null={"url", "status", "content_hash"},
+        defaults={"status": "live", "version_count": 1},
+    )
+    db["articles"].create_index(["url"], unique=True)
+    db["versions"].create(
+        {
+            "id": int,
+            "article_id": int,
+            "version": int,
+            **CONTENT_COLUMNS,
+            "recent": str,  # JSON: the page's Recent Articles, context only
+            "meta": str,  # JSON: url, modified, tags, author, images, language, extraction
+            "content_hash": str,
+            "crawl_id": int,
+            "fetched_at": str,
+            "raw_html": bytes,  # zlib-compressed page as fetched
+            "encoding": str,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id"), ("crawl_id", "crawls", "id")],
+        not_null={"article_id", "version", "content_hash"},
+    )
+    db["versions"].create_index(["article_id", "version"], unique=True)
+    db["changes"].create(
+        {
+            "id": int,
+            "article_id": int,
+            "version_id": int,
+            "crawl_id": int,
+            "kind": str,  # new / edited / removed / restored
+            "fields": str,  # JSON list of changed content fields
+            "significance": str,  # substantive / cosmetic (edits only)
+            "words_added": int,
+            "words_removed": int,
+            "diff": str,  # JSON {field: [[op, text], …]}
+            "detected_at": str,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id"), ("version_id", "versions", "id"), ("crawl_id", "crawls", "id")],
+        not_null={"article_id", "kind"},
+    )
+    db["changes"].create_index(["crawl_id"])
+    db["changes"].create_index(["article_id"])
+    db["changes"].create_index(["detected_at"])
+    db["fetch_failures"].create(
+        {"id": int, "crawl_id": int, "url": str, "status": int, "reason": str, "failed_at": str},
+        pk="id",
+        foreign_keys=[("crawl_id", "crawls", "id")],
+    )
+    db["fetch_failures"].create_index(["crawl_id"])
+    db["fetch_failures"].create_index(["url"])
+    db["articles"].enable_fts(["title", "summary", "highlights", "body"], create_triggers=True, tokenize="porter")
+    db.create_view(
+        "latest_changes",
+        """
+        select changes.id, changes.detected_at, changes.kind, articles.title, articles.url,
+               changes.fields, changes.significance, changes.words_added, changes.words_removed,
+               changes.crawl_id, versions.version
+        from changes
+        join articles on articles.id = changes.article_id
+        left join versions on versions.id = changes.version_id
+        order by changes.id desc
+        """,
+    )
+
+
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _v1}
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(db: sqlite_utils.Database, path: Path | None = None) -> None:
+    """Bring `db` to SCHEMA_VERSION. A newer archive is refused and left untouched."""
+    current = schema_version(db)
+    if current > SCHEMA_VERSION:
+        raise ArchiveError(
+            f"archive schema version {current} is newer than this newsdelta understands "
+            f"({SCHEMA_VERSION}): upgrade newsdelta"
+        )
+    if current == SCHEMA_VERSION:
+        return
+    if current > 0 and path is not None:
+        backup = path.with_name(f"{path.name}.v{current}.bak")
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        shutil.copyfile(path, backup)
+    if current == 0 and db.table_names():
+        raise ArchiveError("not a newsdelta archive: it holds tables but no schema version")
+    for version in range(current + 1, SCHEMA_VERSION + 1):
+        with db.conn:
+            MIGRATIONS[version](db)
+            db.execute(f"PRAGMA user_version = {version}")
