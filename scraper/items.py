@@ -28,3 +28,13 @@ class FetchFailure:
     reason: str
     status: int | None = None
     failed_at: str = field(default="")
+    #: The URL said the article is gone (404, 410, redirected to a page that is no article).
+    gone: bool = False
+
+
+@dataclass
+class NotModified:
+    """A conditional request answered 304: the article was checked and has not changed."""
+
+    url: str
+    checked_at: str = ""

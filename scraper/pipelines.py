@@ -15,9 +15,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.spiders import Spider
 
-from scraper.items import ArticleItem, FetchFailure
-from scraper.summary import render_summary
-from storage.archive import Archive, Failure, Fetched
+from scraper.items import ArticleItem, FetchFailure, NotModified
+from scraper.summary import render_held_back, render_summary
+from storage.archive import Archive, Failure, Fetched, MassChangeGuard, RecheckPolicy
 
 #: How a crawl's close reason is recorded in `crawls.status`.
 STATUS_BY_REASON = {"finished": "ok", "shutdown": "interrupted", "cancelled": "interrupted"}
@@ -44,8 +44,16 @@ class ArchivePipeline:
         self.trigger = settings.get("NEWSDELTA_TRIGGER")
         self.batch_size = settings.getint("NEWSDELTA_BATCH_SIZE")
         self.print_summary = settings.getbool("NEWSDELTA_SUMMARY")
+        self.confirm_removal_after = settings.getfloat("NEWSDELTA_REMOVAL_CONFIRM_S")
+        self.guard = MassChangeGuard(
+            share=settings.getfloat("NEWSDELTA_GUARD_SHARE"), min_articles=settings.getint("NEWSDELTA_GUARD_MIN")
+        )
+        intervals = settings.getdict("NEWSDELTA_RECHECK_HOURS")
+        self.policy = RecheckPolicy(**{key: float(value) for key, value in intervals.items()})
+        self.recheck_all = settings.getbool("NEWSDELTA_RECHECK_ALL")
         self.fetched: list[Fetched] = []
         self.failures: list[Failure] = []
+        self.not_modified: list[NotModified] = []
         self.archive: Archive | None = None
         self.crawl_id = 0
 
@@ -61,7 +69,10 @@ class ArchivePipeline:
         self.crawl_id = self.archive.start_crawl(
             site=spider.site_name, mode=spider.mode, trigger=self.trigger, base_url=spider.base_url
         )
-        spider.known_urls = self.archive.known_urls(spider.site_name)
+        spider.known = self.archive.known(spider.site_name)
+        if spider.mode == "recheck":
+            spider.due = self.archive.due(spider.site_name, self.policy, everything=self.recheck_all)
+            spider.logger.info("%d archived articles are due for a recheck", len(spider.due))
         self.crawler.stats.set_value("newsdelta/crawl_id", self.crawl_id)
         spider.logger.info("archive %s: crawl %d started", self.path, self.crawl_id)
 
@@ -78,10 +89,14 @@ class ArchivePipeline:
                     fetched_at=item.fetched_at,
                 )
             )
+        elif isinstance(item, NotModified):
+            self.not_modified.append(item)
         elif isinstance(item, FetchFailure):
             self.crawler.spider.logger.warning("fetch failed: %s (%s)", item.url, item.reason)
-            self.failures.append(Failure(url=item.url, reason=item.reason, status=item.status, failed_at=item.failed_at))
-        if len(self.fetched) + len(self.failures) >= self.batch_size:
+            self.failures.append(
+                Failure(url=item.url, reason=item.reason, status=item.status, failed_at=item.failed_at, gone=item.gone)
+            )
+        if len(self.fetched) + len(self.failures) + len(self.not_modified) >= self.batch_size:
             self.flush()
         return item
 
@@ -92,9 +107,14 @@ class ArchivePipeline:
             for outcome in self.archive.record(self.crawl_id, self.fetched):
                 stats.inc_value(f"newsdelta/{outcome.kind}")
             self.fetched = []
+        if self.not_modified:
+            self.archive.touch(self.crawl_id, [item.url for item in self.not_modified])
+            stats.inc_value("newsdelta/not_modified", len(self.not_modified))
+            self.not_modified = []
         if self.failures:
-            self.archive.record_failures(self.crawl_id, self.failures)
-            stats.inc_value("newsdelta/failed", len(self.failures))
+            removed = self.archive.record_failures(self.crawl_id, self.failures, confirm_after_s=self.confirm_removal_after)
+            stats.inc_value("newsdelta/removed", removed)
+            stats.inc_value("newsdelta/failed", len(self.failures) - removed)
             self.failures = []
 
     def close_spider(self) -> None:
@@ -104,9 +124,12 @@ class ArchivePipeline:
         if self.archive is None:
             return
         stats = self.crawler.stats.get_stats()
-        row = self.archive.finish_crawl(self.crawl_id, status=STATUS_BY_REASON.get(reason, "failed"), stats=stats)
+        status = STATUS_BY_REASON.get(reason, "failed")
+        row, held = self.archive.finish_crawl(self.crawl_id, status=status, stats=stats, guard=self.guard)
         self.archive.close()
         self.archive = None
+        if held:
+            sys.stderr.write(render_held_back(row, held) + "\n")
         if self.print_summary:
             sys.stdout.write(render_summary(row) + "\n")
             sys.stdout.flush()

@@ -19,7 +19,7 @@ from typing import Any
 from storage.archive import Archive
 
 #: Spider used for each mode.
-SPIDERS = {"full": "site", "latest": "site", "urls": "urls"}
+SPIDERS = {"full": "site", "latest": "site", "recheck": "site", "urls": "urls"}
 
 
 class CrawlError(RuntimeError):
@@ -92,3 +92,21 @@ def main(argv: Sequence[str]) -> None:
 
 if __name__ == "__main__":
     main(sys.argv[1:])
+
+
+def scrape_here(urls: Sequence[str], site: str = "indbiz") -> list[Any]:
+    """Fetch and clean `urls` in this process, archiving nothing: ArticleItems and FetchFailures."""
+    from scrapy import signals
+    from scrapy.crawler import CrawlerProcess
+
+    settings = scrapy_settings(
+        {"ITEM_PIPELINES": {}, "EXTENSIONS": {"scraper.extensions.Progress": None}, "LOG_LEVEL": "ERROR"}
+    )
+    process = CrawlerProcess(settings, install_root_handler=True)
+    crawler = process.create_crawler("urls")
+    items: list[Any] = []
+    crawler.signals.connect(lambda item: items.append(item), signal=signals.item_scraped, weak=False)
+    process.crawl(crawler, urls=list(urls), site=site)
+    process.start()
+    order = {url: index for index, url in enumerate(urls)}
+    return sorted(items, key=lambda item: order.get(getattr(item, "fetched_url", getattr(item, "url", "")), len(order)))

@@ -47,3 +47,11 @@ NEWSDELTA_TRIGGER = "scrapy"  # cli / schedule / cron / demo / scrapy: recorded 
 NEWSDELTA_BATCH_SIZE = 100  # documents written per transaction
 NEWSDELTA_SUMMARY = True  # print the end-of-crawl summary
 NEWSDELTA_PROGRESS_INTERVAL = 10.0  # seconds between progress lines; 0 turns them off
+# Change tracking (see storage.archive): a 404 is a removal only when seen twice this far apart.
+NEWSDELTA_REMOVAL_CONFIRM_S = 3600
+# Mass-change guard: more than this share (and at least this many) edited in the same fields.
+NEWSDELTA_GUARD_SHARE = 0.3
+NEWSDELTA_GUARD_MIN = 5
+# Recheck intervals by article age, halved per past edit (at most three times).
+NEWSDELTA_RECHECK_HOURS = {"first_day_hours": 1, "first_month_hours": 24, "older_hours": 168}
+NEWSDELTA_RECHECK_ALL = False  # recheck every live article, due or not

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-COUNTS = ("new", "edited", "removed", "unchanged", "failed")
+COUNTS = ("new", "edited", "removed", "restored", "unchanged", "failed")
 
 
 def render_summary(crawl: dict[str, Any]) -> str:
@@ -14,6 +14,20 @@ def render_summary(crawl: dict[str, Any]) -> str:
         f"newsdelta crawl {crawl['id']} ({crawl['mode']}, {crawl['site']}) {crawl['status']}: {crawl['base_url']}",
         *(f"  {name:<{width}}  {crawl[name] or 0:>6}" for name in COUNTS),
     ]
+    if crawl.get("suspect"):
+        lines.append(f"  {'suspect':<{width}}  {crawl['suspect']:>6}  (held back: `newsdelta changes --suspect`)")
     if crawl.get("failed"):
-        lines.append("  failures: `newsdelta failures` or the fetch_failures table")
+        lines.append(f"  failures: `newsdelta failures --crawl {crawl['id']}`")
+    return "\n".join(lines)
+
+
+def render_held_back(crawl: dict[str, Any], held: list[Any]) -> str:
+    """The mass-change guard's warning: what it held back, and how to look and accept."""
+    lines = []
+    for group in held:
+        lines.append(
+            f"warning: {group.count} of {group.checked} articles checked changed in the same fields "
+            f"({', '.join(group.fields)}): a redesign or a cleaner bug, not journalism? Held back as suspect."
+        )
+    lines.append(f"  review: newsdelta changes --suspect --crawl {crawl['id']};  accept: newsdelta accept {crawl['id']}")
     return "\n".join(lines)

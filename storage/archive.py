@@ -14,7 +14,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -52,13 +52,74 @@ class Failure:
     reason: str
     status: int | None = None
     failed_at: str = ""
+    #: The URL said the article is gone (404, 410, a redirect to a page that is no article).
+    gone: bool = False
 
 
 @dataclass(frozen=True)
 class Outcome:
     url: str
-    kind: str  # new / edited / unchanged
+    kind: str  # new / edited / unchanged / restored / recleaned
     fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Known:
+    """What a crawl needs to know of the archive before it starts."""
+
+    urls: frozenset[str] = frozenset()
+    live: frozenset[str] = frozenset()
+    #: Live URL → when it was last checked (ISO), for sitemap `lastmod` comparisons.
+    last_checked: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Due:
+    """An article due for a recheck, with the validators of its last fetch."""
+
+    url: str
+    etag: str = ""
+    last_modified: str = ""
+
+
+@dataclass(frozen=True)
+class StoredPage:
+    """An article's latest page as it was fetched, for re-cleaning without re-crawling."""
+
+    url: str
+    site: str
+    html: bytes
+    encoding: str
+    etag: str
+    last_modified: str
+    fetched_at: str
+
+
+@dataclass(frozen=True)
+class RecheckPolicy:
+    """How often an article is rechecked: by age, more often the more it has been edited.
+
+    The interval for its age is halved for each edit it has had (at most three times).
+    """
+
+    first_day_hours: float = 1
+    first_month_hours: float = 24
+    older_hours: float = 24 * 7
+
+
+@dataclass(frozen=True)
+class MassChangeGuard:
+    """Too many articles edited in the same fields in one crawl: a redesign, not journalism."""
+
+    share: float = 0.3
+    min_articles: int = 5
+
+
+@dataclass(frozen=True)
+class HeldBack:
+    fields: tuple[str, ...]
+    count: int
+    checked: int
 
 
 @contextmanager
@@ -155,42 +216,126 @@ class Archive:
             )
         return int(cursor.lastrowid)
 
-    def finish_crawl(self, crawl_id: int, *, status: str, stats: dict[str, Any] | None = None) -> dict[str, Any]:
+    def finish_crawl(
+        self, crawl_id: int, *, status: str, stats: dict[str, Any] | None = None, guard: MassChangeGuard | None = None
+    ) -> tuple[dict[str, Any], list[HeldBack]]:
+        """Close the crawl's row; first hold back mass edits as `suspect` (see MassChangeGuard)."""
         with self._transaction():
+            held = self._hold_mass_edits(crawl_id, guard) if guard else []
             self.db.execute(
                 "update crawls set status = ?, finished = ?, stats = ? where id = ?",
                 [status, utcnow(), json.dumps(stats or {}, default=str), crawl_id],
             )
-        return self.crawl(crawl_id)
+        return self.crawl(crawl_id), held
+
+    def _hold_mass_edits(self, crawl_id: int, guard: MassChangeGuard) -> list[HeldBack]:
+        crawl = self.crawl(crawl_id)
+        checked = crawl["new"] + crawl["edited"] + crawl["unchanged"] + crawl["restored"]
+        groups = self.db.execute(
+            "select fields, count(*) from changes where crawl_id = ? and kind = 'edited' group by fields", [crawl_id]
+        ).fetchall()
+        held = []
+        for fields, count in groups:
+            if count >= guard.min_articles and count > guard.share * checked:
+                self.db.execute(
+                    "update changes set kind = 'suspect' where crawl_id = ? and kind = 'edited' and fields = ?",
+                    [crawl_id, fields],
+                )
+                held.append(HeldBack(tuple(json.loads(fields)), count, checked))
+        total = sum(h.count for h in held)
+        if total:
+            self.db.execute(
+                "update crawls set edited = edited - ?, suspect = suspect + ? where id = ?", [total, total, crawl_id]
+            )
+        return held
+
+    def accept(self, crawl_id: int) -> int:
+        """Accept a crawl's suspect edits as edits after all; returns how many."""
+        with self._transaction():
+            count = self.db.execute(
+                "update changes set kind = 'edited' where crawl_id = ? and kind = 'suspect'", [crawl_id]
+            ).rowcount
+            self.db.execute(
+                "update crawls set edited = edited + ?, suspect = suspect - ? where id = ?", [count, count, crawl_id]
+            )
+        return count
 
     def crawl(self, crawl_id: int) -> dict[str, Any]:
         return self.db["crawls"].get(crawl_id)
 
     # -- writing what a crawl fetched -----------------------------------------------------------
 
-    def record(self, crawl_id: int, batch: Sequence[Fetched]) -> list[Outcome]:
-        """Classify and store a batch of fetched documents in one transaction."""
+    def record(self, crawl_id: int, batch: Sequence[Fetched], *, origin: str = "crawl") -> list[Outcome]:
+        """Classify and store a batch of fetched documents in one transaction.
+
+        `origin="reclean"` records what re-cleaning stored pages changed as `recleaned`, never
+        as the site's edit.
+        """
         latest = {item.document.url: item for item in batch}  # one URL once per batch
         outcomes: list[Outcome] = []
         with self._transaction():
             known = self._current(list(latest))
             for url, item in latest.items():
-                outcomes.append(self._record_one(crawl_id, item, known.get(url)))
+                outcomes.append(self._record_one(crawl_id, item, known.get(url), origin))
             counts = Counter(outcome.kind for outcome in outcomes)
             self.db.execute(
-                "update crawls set new = new + ?, edited = edited + ?, unchanged = unchanged + ? where id = ?",
-                [counts["new"], counts["edited"], counts["unchanged"], crawl_id],
+                """update crawls set new = new + ?, edited = edited + ?, unchanged = unchanged + ?,
+                   restored = restored + ?, recleaned = recleaned + ? where id = ?""",
+                [counts["new"], counts["edited"], counts["unchanged"], counts["restored"], counts["recleaned"], crawl_id],
             )
         return outcomes
 
-    def record_failures(self, crawl_id: int, failures: Sequence[Failure]) -> None:
-        """Failures are facts about a fetch, never about the article: no version, no change."""
+    def touch(self, crawl_id: int, urls: Sequence[str], checked_at: str = "") -> None:
+        """Articles that answered 304 Not Modified: only `last_checked` moves."""
+        with self._transaction():
+            self.db.execute(
+                "update articles set last_checked = ?, gone_since = null where url in (select value from json_each(?))",
+                [checked_at or utcnow(), json.dumps(list(urls))],
+            )
+            self.db.execute("update crawls set unchanged = unchanged + ? where id = ?", [len(urls), crawl_id])
+
+    def record_failures(self, crawl_id: int, failures: Sequence[Failure], *, confirm_after_s: float = 3600) -> int:
+        """Record failed fetches; returns how many articles they show `removed`.
+
+        A failure is a fact about a fetch, never an edit. It makes a removal only when the URL
+        said the article is gone: 410 at once; 404 (or a redirect to a non-article) on two
+        consecutive checks at least `confirm_after_s` apart. Anything else (timeouts, 5xx,
+        error pages, empty extractions) never touches the article.
+        """
+        removed = 0
         with self._transaction():
             self.db.conn.executemany(
                 "insert into fetch_failures (crawl_id, url, status, reason, failed_at) values (?, ?, ?, ?, ?)",
                 [(crawl_id, f.url, f.status, f.reason, f.failed_at or utcnow()) for f in failures],
             )
-            self.db.execute("update crawls set failed = failed + ? where id = ?", [len(failures), crawl_id])
+            gone = [f for f in failures if f.gone]
+            known = self._current([f.url for f in gone]) if gone else {}
+            for failure in gone:
+                row = known.get(failure.url)
+                if row is not None and row["status"] == "live":
+                    removed += self._gone(crawl_id, row, failure, confirm_after_s)
+            self.db.execute(
+                "update crawls set failed = failed + ?, removed = removed + ? where id = ?",
+                [len(failures) - removed, removed, crawl_id],
+            )
+        return removed
+
+    def _gone(self, crawl_id: int, row: dict[str, Any], failure: Failure, confirm_after_s: float) -> int:
+        now = failure.failed_at or utcnow()
+        since = row["gone_since"]
+        confirmed = failure.status == 410 or (since and _seconds_between(since, now) >= confirm_after_s)
+        if not confirmed:
+            self.db.execute(
+                "update articles set gone_since = coalesce(gone_since, ?), last_checked = ? where id = ?",
+                [now, now, row["id"]],
+            )
+            return 0
+        self.db.execute(
+            "update articles set status = 'removed', last_checked = ?, last_changed = ? where id = ?",
+            [now, now, row["id"]],
+        )
+        self._insert_change(row["id"], None, crawl_id, "removed", now)
+        return 1
 
     def _current(self, urls: list[str]) -> dict[str, dict[str, Any]]:
         """The known articles among `urls`, in one query."""
@@ -199,35 +344,55 @@ class Archive:
         )
         return {row["url"]: row for row in rows}
 
-    def _record_one(self, crawl_id: int, item: Fetched, row: dict[str, Any] | None) -> Outcome:
+    def _record_one(self, crawl_id: int, item: Fetched, row: dict[str, Any] | None, origin: str) -> Outcome:
         document = item.document
         content = content_of(document)
         digest = content_hash(content)
         now = item.fetched_at or utcnow()
-        validators = {"etag": item.etag, "last_modified": item.last_modified}
         if row is None:
+            validators = {"etag": item.etag, "last_modified": item.last_modified}
             article_id = self._insert_article(document.url, item.site, content, digest, now, validators)
-            version_id = self._insert_version(article_id, 1, crawl_id, item, digest, now)
+            version_id = self._insert_version(article_id, 1, crawl_id, item, digest, now, origin)
             self._insert_change(article_id, version_id, crawl_id, "new", now)
             return Outcome(document.url, "new")
+        restored = row["status"] == "removed"
+        if row["content_hash"] == digest and origin == "reclean":
+            return Outcome(document.url, "unchanged")
         if row["content_hash"] == digest:
             self.db.execute(
-                "update articles set last_seen = ?, last_checked = ?, etag = ?, last_modified = ? where id = ?",
+                """update articles set status = 'live', gone_since = null, last_seen = ?, last_checked = ?,
+                   etag = ?, last_modified = ? where id = ?""",
                 [now, now, item.etag, item.last_modified, row["id"]],
             )
-            return Outcome(document.url, "unchanged")
+            if not restored:
+                return Outcome(document.url, "unchanged")
+            self._insert_change(row["id"], self._latest_version_id(row["id"]), crawl_id, "restored", now)
+            return Outcome(document.url, "restored")
         change = compare(_row_content(row), content)
         number = row["version_count"] + 1
-        version_id = self._insert_version(row["id"], number, crawl_id, item, digest, now)
+        version_id = self._insert_version(row["id"], number, crawl_id, item, digest, now, origin)
+        columns = {
+            **_content_columns(content),
+            "status": "live",
+            "gone_since": None,
+            "content_hash": digest,
+            "version_count": number,
+            "last_changed": utcnow() if origin == "reclean" else now,
+        }
+        if origin == "crawl":  # a re-clean fetched nothing: the fetch facts stay as they were
+            columns.update(last_seen=now, last_checked=now, etag=item.etag, last_modified=item.last_modified)
         self.db.execute(
-            f"""update articles set {', '.join(f'{name} = ?' for name in CONTENT_FIELDS)},
-                content_hash = ?, version_count = ?, last_seen = ?, last_checked = ?, last_changed = ?,
-                etag = ?, last_modified = ? where id = ?""",
-            [*_content_columns(content).values(), digest, number, now, now, now, item.etag, item.last_modified, row["id"]],
+            f"update articles set {', '.join(f'{name} = ?' for name in columns)} where id = ?",
+            [*columns.values(), row["id"]],
         )
-        fields = change.fields if change else ()
-        self._insert_change(row["id"], version_id, crawl_id, "edited", now, change)
-        return Outcome(document.url, "edited", fields)
+        kind = "restored" if restored else "recleaned" if origin == "reclean" else "edited"
+        self._insert_change(row["id"], version_id, crawl_id, kind, columns["last_changed"], change)
+        return Outcome(document.url, kind, change.fields if change else ())
+
+    def _latest_version_id(self, article_id: int) -> int:
+        return self.db.execute(
+            "select id from versions where article_id = ? order by version desc limit 1", [article_id]
+        ).fetchone()[0]
 
     def _insert_article(
         self, url: str, site: str, content: dict[str, Any], digest: str, now: str, validators: dict[str, str]
@@ -251,7 +416,9 @@ class Archive:
         )
         return int(cursor.lastrowid)
 
-    def _insert_version(self, article_id: int, number: int, crawl_id: int, item: Fetched, digest: str, now: str) -> int:
+    def _insert_version(
+        self, article_id: int, number: int, crawl_id: int, item: Fetched, digest: str, now: str, origin: str
+    ) -> int:
         data = to_dict(item.document)
         meta = {key: value for key, value in data.items() if key not in CONTENT_FIELDS and key != "recent"}
         columns = {
@@ -265,6 +432,7 @@ class Archive:
             "fetched_at": now,
             "raw_html": zlib.compress(item.html, 6),
             "encoding": item.encoding,
+            "origin": origin,
         }
         cursor = self.db.execute(
             f"insert into versions ({', '.join(columns)}) values ({', '.join('?' * len(columns))})",
@@ -292,8 +460,50 @@ class Archive:
 
     # -- reading what the crawler needs ---------------------------------------------------------
 
-    def known_urls(self, site: str) -> set[str]:
-        return {row[0] for row in self.db.execute("select url from articles where site = ?", [site])}
+    def known(self, site: str) -> Known:
+        rows = self.db.execute("select url, status, last_checked from articles where site = ?", [site]).fetchall()
+        return Known(
+            urls=frozenset(url for url, _, _ in rows),
+            live=frozenset(url for url, status, _ in rows if status == "live"),
+            last_checked={url: checked for url, status, checked in rows if status == "live"},
+        )
+
+    def due(self, site: str, policy: RecheckPolicy, *, everything: bool = False, now: str = "") -> list[Due]:
+        """Live articles due for a recheck, with the validators of their last fetch."""
+        sql = "select url, etag, last_modified from articles where site = :site and status = 'live'"
+        if not everything:
+            sql += """ and (last_checked is null or
+                (julianday(:now) - julianday(last_checked)) * 24 >=
+                (case
+                    when julianday(:now) - julianday(coalesce(published, first_seen)) < 1 then :day
+                    when julianday(:now) - julianday(coalesce(published, first_seen)) < 30 then :month
+                    else :older end) / (1 << min(version_count - 1, 3)))"""
+        params = {
+            "site": site,
+            "now": now or utcnow(),
+            "day": policy.first_day_hours,
+            "month": policy.first_month_hours,
+            "older": policy.older_hours,
+        }
+        return [Due(url, etag or "", modified or "") for url, etag, modified in self.db.execute(sql, params)]
+
+    def stored_pages(self, site: str | None = None, page_size: int = 200) -> Iterator[StoredPage]:
+        """The latest stored page of each live article, read a page of rows at a time."""
+        sql = """select articles.id, articles.url, articles.site, versions.raw_html, versions.encoding,
+                        articles.etag, articles.last_modified, versions.fetched_at
+                 from articles join versions on versions.article_id = articles.id
+                      and versions.version = articles.version_count
+                 where articles.status = 'live' and articles.id > ? and (? is null or articles.site = ?)
+                 order by articles.id limit ?"""
+        last_id = 0
+        while rows := self.db.execute(sql, [last_id, site, site, page_size]).fetchall():
+            for article_id, url, site_name, raw, encoding, etag, modified, fetched_at in rows:
+                last_id = article_id
+                yield StoredPage(url, site_name, zlib.decompress(raw), encoding or "utf-8", etag or "", modified or "", fetched_at)
+
+
+def _seconds_between(earlier: str, later: str) -> float:
+    return (datetime.fromisoformat(later) - datetime.fromisoformat(earlier)).total_seconds()
 
 
 def _check_readable(db: sqlite_utils.Database, path: Path) -> None:

@@ -45,10 +45,15 @@ def _v1(db: sqlite_utils.Database) -> None:
             "restored": int,
             "unchanged": int,
             "failed": int,
+            "suspect": int,  # edits held back by the mass-change guard
+            "recleaned": int,
             "stats": str,  # JSON: Scrapy's stats
         },
         pk="id",
-        defaults={"status": "running", "new": 0, "edited": 0, "removed": 0, "restored": 0, "unchanged": 0, "failed": 0},
+        defaults={
+            "status": "running",
+            **dict.fromkeys(["new", "edited", "removed", "restored", "unchanged", "failed", "suspect", "recleaned"], 0),
+        },
     )
     db["articles"].create(
         {
@@ -65,6 +70,7 @@ def _v1(db: sqlite_utils.Database) -> None:
             "last_changed": str,
             "etag": str,
             "last_modified": str,
+            "gone_since": str,  # first of the consecutive 404s that may make it `removed`
         },
         pk="id",
         not_null={"url", "status", "content_hash"},
@@ -84,6 +90,7 @@ def _v1(db: sqlite_utils.Database) -> None:
             "fetched_at": str,
             "raw_html": bytes,  # zlib-compressed page as fetched
             "encoding": str,
+            "origin": str,  # crawl / reclean
         },
         pk="id",
         foreign_keys=[("article_id", "articles", "id"), ("crawl_id", "crawls", "id")],
@@ -96,7 +103,7 @@ def _v1(db: sqlite_utils.Database) -> None:
             "article_id": int,
             "version_id": int,
             "crawl_id": int,
-            "kind": str,  # new / edited / removed / restored
+            "kind": str,  # new / edited / removed / restored / suspect / recleaned
             "fields": str,  # JSON list of changed content fields
             "significance": str,  # substantive / cosmetic (edits only)
             "words_added": int,
@@ -111,6 +118,7 @@ def _v1(db: sqlite_utils.Database) -> None:
     db["changes"].create_index(["crawl_id"])
     db["changes"].create_index(["article_id"])
     db["changes"].create_index(["detected_at"])
+    db["changes"].create_index(["kind"])
     db["fetch_failures"].create(
         {"id": int, "crawl_id": int, "url": str, "status": int, "reason": str, "failed_at": str},
         pk="id",
@@ -127,7 +135,9 @@ def _v1(db: sqlite_utils.Database) -> None:
                changes.crawl_id, versions.version
         from changes
         join articles on articles.id = changes.article_id
+        join crawls on crawls.id = changes.crawl_id
         left join versions on versions.id = changes.version_id
+        where changes.kind in ('new', 'edited', 'removed', 'restored') and crawls.status != 'running'
         order by changes.id desc
         """,
     )

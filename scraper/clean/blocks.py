@@ -33,6 +33,9 @@ ALWAYS_PRUNE = (
     ".screen-reader-text",
     ".sharedaddy",
     ".jp-relatedposts",
+    # Highlight boxes some themes put inside the content: they are the `highlights` field.
+    ".key-highlights",
+    ".highlights",
 )
 
 #: Elements that flow inside a paragraph; every other element starts a new block.

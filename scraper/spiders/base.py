@@ -14,9 +14,13 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from scraper.clean import ExtractionError, clean
-from scraper.items import ArticleItem, FetchFailure
+from scraper.clean import ExtractionError, NotAnArticle, clean
+from scraper.items import ArticleItem, FetchFailure, NotModified
 from scraper.sites import SiteProfile, get_site
+from storage.archive import Known
+
+#: Statuses that say the article is gone rather than that the fetch failed.
+GONE_STATUSES = (404, 410)
 
 
 def is_loopback(url: str) -> bool:
@@ -39,8 +43,10 @@ class ArticleSpider(scrapy.Spider):
         self.profile: SiteProfile = get_site(site)
         self.site_name = self.profile.name
         self.base_url = (base_url or self.profile.base_url).rstrip("/")
-        #: Canonical URLs already in the archive; filled by the archive pipeline when it opens.
-        self.known_urls: set[str] = set()
+        #: What the archive holds of this site; filled by the archive pipeline when it opens.
+        self.known = Known()
+        #: Article URLs requested so far (for finding known articles the site no longer lists).
+        self.requested: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ArticleSpider:
@@ -52,20 +58,40 @@ class ArticleSpider(scrapy.Spider):
             crawler.settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 16, priority="spider")
         return spider
 
-    def article_request(self, url: str, summary_hint: str = "") -> scrapy.Request:
+    def article_request(self, url: str, summary_hint: str = "", etag: str = "", last_modified: str = "") -> scrapy.Request:
+        """A request for an article page; with validators it is conditional and a 304 is welcome."""
+        self.requested.add(url)
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
         return scrapy.Request(
             url,
             callback=self.parse_article,
             errback=self.on_error,
+            headers=headers,
             cb_kwargs={"summary_hint": summary_hint},
+            meta={"handle_httpstatus_list": [304]} if headers else {},
         )
 
-    def parse_article(self, response: Response, summary_hint: str = "") -> Iterator[ArticleItem | FetchFailure]:
+    def parse_article(self, response: Response, summary_hint: str = "") -> Iterator[ArticleItem | FetchFailure | NotModified]:
+        if response.status == 304:
+            yield NotModified(url=response.url, checked_at=_now())
+            return
         if not isinstance(response, TextResponse):
             yield self.failure(response.url, f"not a web page ({_content_type(response) or 'no content type'})", response.status)
             return
         try:
             document = clean(response.text, response.url, self.profile, summary_hint=summary_hint)
+        except NotAnArticle as error:
+            if response.meta.get("redirect_urls"):
+                # The article's URL now leads elsewhere: to the site, a sign it was taken down.
+                original = response.meta["redirect_urls"][0]
+                yield self.failure(original, f"redirected to a page that is no article ({response.url})", response.status, gone=True)
+            else:
+                yield self.failure(response.url, f"extraction failed: {error}", response.status)
+            return
         except ExtractionError as error:
             yield self.failure(response.url, f"extraction failed: {error}", response.status)
             return
@@ -83,15 +109,16 @@ class ArticleSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         if failure.check(HttpError):
             response = failure.value.response
-            yield self.failure(request.url, f"HTTP {response.status}", response.status)
+            gone = response.status in GONE_STATUSES
+            yield self.failure(request.url, f"HTTP {response.status}", response.status, gone=gone)
         else:
             reason = f"{failure.type.__name__}: {failure.getErrorMessage()}".strip(": ")
             self.logger.warning("could not fetch %s: %s", request.url, reason)
             yield self.failure(request.url, reason)
 
     @staticmethod
-    def failure(url: str, reason: str, status: int | None = None) -> FetchFailure:
-        return FetchFailure(url=url, reason=reason, status=status, failed_at=_now())
+    def failure(url: str, reason: str, status: int | None = None, gone: bool = False) -> FetchFailure:
+        return FetchFailure(url=url, reason=reason, status=status, failed_at=_now(), gone=gone)
 
 
 def _header(response: Response, name: str) -> str:

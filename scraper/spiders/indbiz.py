@@ -1,8 +1,11 @@
 """The site spider: discovers a site's articles and fetches them.
 
 Modes:
-- ``full``: every article, from the sitemaps and the paginated listings;
-- ``latest``: the feed and the first listing pages, stopping at a page of only known articles.
+- ``full``: every article, from the sitemaps and the paginated listings; then the archive's live
+  articles the site no longer lists, so a taken-down article is noticed;
+- ``latest``: the feed and the first listing pages, stopping at a page of only known articles;
+- ``recheck``: the archive's articles that are due, with conditional requests (a 304 costs no
+  parse), and those whose sitemap `lastmod` is newer than their last check.
 
 Duplicates between sitemap, listings and feed are dropped by Scrapy's duplicate filter (same
 URL) and by the validate pipeline (same canonical URL).
@@ -11,18 +14,23 @@ URL) and by the validate pipeline (same canonical URL).
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from scrapy.utils.sitemap import Sitemap
 
 from scraper.spiders.base import ArticleSpider
 from scraper.text import normalise_text
+from storage.archive import Due
 
-MODES = ("full", "latest")
+MODES = ("full", "latest", "recheck")
 
 
 class SiteSpider(ArticleSpider):
@@ -34,15 +42,41 @@ class SiteSpider(ArticleSpider):
             raise ValueError(f"unknown mode {mode!r} (one of: {', '.join(MODES)})")
         self.mode = mode
         self.allowed_domains = [urlsplit(self.base_url).hostname or ""]
+        #: Articles due for a recheck (recheck mode); filled by the archive pipeline.
+        self.due: list[Due] = []
+        self._orphans_sent = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SiteSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
+        return spider
 
     async def start(self) -> AsyncIterator[Any]:
-        if self.mode == "full":
+        if self.mode == "recheck":
+            for article in self.due:
+                yield self.article_request(article.url, etag=article.etag, last_modified=article.last_modified)
+        if self.mode in ("full", "recheck"):
             for path in self.profile.sitemaps:
                 yield scrapy.Request(self.url(path), callback=self.parse_sitemap)
-        else:
+        if self.mode == "recheck":
+            return
+        if self.mode == "latest":
             yield scrapy.Request(self.url(self.profile.feed), callback=self.parse_feed)
         for path in self.profile.listings:
             yield scrapy.Request(self.url(path), callback=self.parse_listing, cb_kwargs={"page": 1})
+
+    def spider_idle(self) -> None:
+        """At the end of a full crawl: the known live articles that discovery did not reach."""
+        if self.mode != "full" or self._orphans_sent:
+            return
+        self._orphans_sent = True
+        orphans = sorted(self.known.live - self.requested)
+        if orphans:
+            self.logger.info("rechecking %d archived articles the site no longer lists", len(orphans))
+            for url in orphans:
+                self.crawler.engine.crawl(self.article_request(url))
+            raise DontCloseSpider
 
     def url(self, path: str) -> str:
         return urljoin(self.base_url + "/", path.lstrip("/"))
@@ -55,8 +89,15 @@ class SiteSpider(ArticleSpider):
                     yield scrapy.Request(entry["loc"], callback=self.parse_sitemap)
         elif sitemap.type == "urlset":
             for entry in sitemap:
-                if self.accepts(entry["loc"]):
+                if self.accepts(entry["loc"]) and self.wants_from_sitemap(entry["loc"], entry.get("lastmod", "")):
                     yield self.article_request(entry["loc"])
+
+    def wants_from_sitemap(self, url: str, lastmod: str) -> bool:
+        """Everything in a full crawl; in a recheck, what changed since it was last checked."""
+        if self.mode == "full":
+            return True
+        checked = self.known.last_checked.get(url)
+        return url not in self.requested and bool(checked) and _after(lastmod, checked)
 
     def follows_sitemap(self, url: str) -> bool:
         follow = self.profile.sitemap_follow
@@ -84,11 +125,22 @@ class SiteSpider(ArticleSpider):
     def wants_next_listing(self, page: int, links: list[str]) -> bool:
         if self.mode == "full":
             return True
-        return page < self.profile.latest_pages and not all(link in self.known_urls for link in links)
+        return page < self.profile.latest_pages and not all(link in self.known.urls for link in links)
 
     def accepts(self, url: str) -> bool:
         """Article URLs of this site only: never a listing, tag page or another host."""
         return urlsplit(url).netloc == urlsplit(self.base_url).netloc and self.profile.is_article_url(url)
+
+
+def _after(lastmod: str, checked: str) -> bool:
+    """Is the sitemap's `lastmod` later than the last check? Unparseable dates say no."""
+    try:
+        modified, seen = datetime.fromisoformat(lastmod.replace("Z", "+00:00")), datetime.fromisoformat(checked)
+    except ValueError:
+        return False
+    if modified.tzinfo is None:
+        modified = modified.replace(tzinfo=timezone.utc)
+    return modified > seen
 
 
 class IndbizSpider(SiteSpider):

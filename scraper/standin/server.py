@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections import Counter
 from email.utils import format_datetime, parsedate_to_datetime
 from http import HTTPStatus
@@ -43,6 +44,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self, head: bool = False) -> None:  # noqa: N802
         path = urlsplit(self.path).path
+        if delay := self.server.delays.get(path):
+            time.sleep(delay)
         status, kind, content_type, body, headers = self.server.route(path, self.headers)
         self.server.count(kind, status)
         self.send_response(status)
@@ -74,6 +77,10 @@ class _Server(ThreadingHTTPServer):
         self.site = site
         self.hits: Counter[tuple[str, int]] = Counter()
         self._hits_lock = threading.Lock()
+        #: path → (status, body) served instead of the page: an outage, an empty 200, an error page.
+        self.faults: dict[str, tuple[int, bytes]] = {}
+        #: path → seconds to wait before answering: a slow server.
+        self.delays: dict[str, float] = {}
 
     @property
     def base_url(self) -> str:
@@ -86,6 +93,8 @@ class _Server(ThreadingHTTPServer):
     def route(self, path: str, request_headers: object) -> Response:
         base = self.base_url
         site = self.site
+        if fault := self.faults.get(path):
+            return fault[0], "fault", HTML, fault[1], {}
         if path == "/robots.txt":
             return self._ok("robots", "text/plain; charset=UTF-8", ROBOTS_TXT.format(base=base))
         if path == "/feed/":
@@ -176,6 +185,18 @@ class StandinServer:
 
     def article_url(self, slug: str) -> str:
         return f"{self.url}/{slug}/"
+
+    def fail(self, path: str, status: int = 503, body: bytes = b"<html><body><h1>Service Unavailable</h1></body></html>") -> None:
+        """Serve `status` and `body` at `path` instead of its page, until `heal(path)`."""
+        self._server.faults[path] = (status, body)
+
+    def delay(self, path: str, seconds: float) -> None:
+        """Answer `path` only after `seconds` (past the crawler's timeout: a hung server)."""
+        self._server.delays[path] = seconds
+
+    def heal(self, path: str) -> None:
+        self._server.faults.pop(path, None)
+        self._server.delays.pop(path, None)
 
     def start(self) -> StandinServer:
         self._thread.start()

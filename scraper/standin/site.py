@@ -18,6 +18,8 @@ from typing import Any, Iterable
 
 import jinja2
 
+#: Markups the stand-in can serve its articles in, switchable while it runs.
+THEMES = ("indbiz", "twentytwentyone", "block", "indbiz-redesign")
 PER_PAGE = 10
 RECENT_COUNT = 3
 TEASER_WORDS = 10
@@ -141,6 +143,7 @@ class StandinSite:
         self._articles: dict[str, StandinArticle] = {}
         self._gone: dict[str, int] = {}
         self.revision = 0
+        self.theme = "indbiz"
         for article in load_bundled() if articles is None else articles:
             self._put(article)
         self._reindex()
@@ -170,10 +173,18 @@ class StandinSite:
     def etag(self, article: StandinArticle) -> str:
         """Changes with the article and with the sidebar's Recent Articles, as a page cache's would."""
         recent = ",".join(f"{a.slug}:{a.revision}" for a in self.recent())
-        key = f"{article.slug}:{article.revision}:{recent}"
+        key = f"{article.slug}:{article.revision}:{recent}:{self.theme}"
         return '"' + hashlib.sha1(key.encode()).hexdigest()[:20] + '"'
 
     # -- changing (the API tests and the demo use) --------------------------------------------
+
+    def set_theme(self, theme: str) -> None:
+        """Serve every article in another theme's markup: a site redesign."""
+        if theme not in THEMES:
+            raise ValueError(f"unknown theme {theme!r} (one of: {', '.join(THEMES)})")
+        with self._lock:
+            self.theme = theme
+            self._reindex()
 
     def edit_paragraph(self, slug: str, index: int, text: str, *, bump_modified: bool = True) -> None:
         """Replace one body paragraph. `bump_modified=False` is a silent edit."""
@@ -234,7 +245,9 @@ class StandinSite:
 
     def render_article(self, article: StandinArticle, base_url: str) -> str:
         url = f"{base_url}/{article.slug}/"
-        return self._env.get_template("article.html").render(
+        template = "article.html" if self.theme.startswith("indbiz") else f"article-{self.theme}.html"
+        return self._env.get_template(template).render(
+            redesign=self.theme == "indbiz-redesign",
             site=self._context(base_url),
             article=article,
             url=url,

@@ -1,0 +1,286 @@
+"""The `newsdelta` command: thin. Each command parses flags, calls the library, prints.
+
+Domain errors become one line on stderr and exit code 1; usage errors exit 2 (click).
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from scraper.clean import ExtractionError
+from scraper.diffview import field_diffs
+from scraper.document import format_date, render_markdown, render_text, to_dict, to_json
+from scraper.runner import CrawlError, CrawlOptions, run_crawl, scrape_here
+from scraper.sites import UnknownSite
+from storage import queries
+from storage.archive import Archive
+from storage.migrations import ArchiveError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Errors a user can act on: printed as one line, exit code 1.
+USER_ERRORS = (ArchiveError, CrawlError, ExtractionError, UnknownSite, ValueError, KeyError, OSError)
+
+console = Console(highlight=False, soft_wrap=True)
+db_option = click.option(
+    "--db", default="archive.db", show_default=True, envvar="NEWSDELTA_DB", help="The archive file."
+)
+
+
+def one_line_errors(command: F) -> F:
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except USER_ERRORS as error:
+            message = error.args[0] if isinstance(error, KeyError) and error.args else error
+            click.echo(f"newsdelta: error: {message}", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def reading(db: str) -> Iterator[Archive]:
+    with Archive.open(db, readonly=True) as archive:
+        yield archive
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="newsdelta")
+def main() -> None:
+    """Archive a news site and track how its articles change."""
+
+
+@main.command()
+@db_option
+@click.option("--port", default=0, show_default=True, help="Port of the stand-in on 127.0.0.1 (0: a free one).")
+@one_line_errors
+def demo(db: str, port: int) -> None:
+    """Crawl the bundled stand-in, edit an article on it, crawl again, show the change."""
+    from scraper.demo import run_demo
+
+    result = run_demo(db, port, say=click.echo, settings={"LOG_LEVEL": "WARNING", "NEWSDELTA_PROGRESS_INTERVAL": 2.0})
+    edits = [row for row in result.changes if row["kind"] == "edited"]
+    click.echo(f"\n4. The archive flagged {len(edits)} edited article(s) in crawl {result.second['id']}:")
+    for row in edits:
+        _print_change(row)
+    click.echo(
+        "\nExplore the archive:\n"
+        f"  newsdelta changes --db {db}\n"
+        f"  newsdelta show URL --db {db}          (URL as listed by `changes`)\n"
+        f"  newsdelta diff URL --db {db}\n"
+        f"  datasette {db}"
+    )
+
+
+@main.command()
+@click.option("--mode", type=click.Choice(["full", "latest", "recheck"]), default="full", show_default=True)
+@click.option("--all", "everything", is_flag=True, help="With --mode recheck: every live article, due or not.")
+@click.option("--site", default="indbiz", show_default=True, help="Site profile.")
+@click.option("--base-url", help="Crawl this address instead of the site's own (e.g. the stand-in).")
+@click.option("--url", "urls", multiple=True, help="Fetch exactly these article URLs (repeatable).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress and no summary unless something changed or failed.")
+@click.option("--log-level", default="WARNING", show_default=True, type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
+@db_option
+@one_line_errors
+def crawl(
+    mode: str, everything: bool, site: str, base_url: str | None, urls: tuple[str, ...], quiet: bool, log_level: str, db: str
+) -> None:
+    """Crawl a site into the archive. Exit 0 when every page was archived, 1 when some failed."""
+    settings: dict[str, Any] = {"LOG_LEVEL": log_level, "NEWSDELTA_RECHECK_ALL": everything}
+    if quiet:
+        settings.update(NEWSDELTA_SUMMARY=False, NEWSDELTA_PROGRESS_INTERVAL=0)
+    options = CrawlOptions(db=db, site=site, mode="urls" if urls else mode, base_url=base_url, urls=urls, settings=settings)
+    row = run_crawl(options)
+    if quiet and (row["new"] or row["edited"] or row["failed"]):
+        from scraper.summary import render_summary
+
+        click.echo(render_summary(row))
+    if row["failed"] or row["status"] != "ok":
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("urls", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option("--site", default="indbiz", show_default=True, help="Site profile.")
+@one_line_errors
+def scrape(urls: tuple[str, ...], fmt: str, site: str) -> None:
+    """Fetch and print the cleaned document of article pages; archive nothing."""
+    from scraper.items import FetchFailure
+
+    results = scrape_here(urls, site)
+    documents = [item.document for item in results if not isinstance(item, FetchFailure)]
+    if fmt == "json":
+        click.echo(json.dumps([to_dict(d) for d in documents], ensure_ascii=False, indent=2) if len(urls) > 1 else to_json(documents[0]) if documents else "", nl=bool(documents))
+    else:
+        render = render_text if fmt == "text" else render_markdown
+        click.echo("\n\n".join(render(d).rstrip() for d in documents) if documents else "", nl=bool(documents))
+    failed = [item for item in results if isinstance(item, FetchFailure)]
+    missing = set(urls) - {i.fetched_url for i in results if not isinstance(i, FetchFailure)} - {f.url for f in failed}
+    for failure in failed:
+        click.echo(f"newsdelta: error: {failure.url}: {failure.reason}", err=True)
+    for url in sorted(missing):
+        click.echo(f"newsdelta: error: {url}: not fetched (refused by robots.txt, off-site redirect or duplicate)", err=True)
+    if failed or missing:
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--since", help="Only changes this recent: 7d, 24h, 30m, or an ISO date.")
+@click.option("--kind", type=click.Choice(["new", "edited", "removed", "restored", "recleaned"]))
+@click.option("--suspect", is_flag=True, help="The edits the mass-change guard held back instead.")
+@click.option("--crawl", "crawl_id", type=int, help="Only changes of this crawl.")
+@click.option("--site", help="Only this site's articles.")
+@click.option("--limit", default=50, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@db_option
+@one_line_errors
+def changes(
+    since: str | None, kind: str | None, suspect: bool, crawl_id: int | None, site: str | None, limit: int, fmt: str, db: str
+) -> None:
+    """List flagged changes, newest first."""
+    with reading(db) as archive:
+        rows = queries.changes(archive, since=since, kind=kind, crawl_id=crawl_id, site=site, suspect=suspect, limit=limit)
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    columns = ["detected_at", "kind", "fields", "words_added", "words_removed", "version", "title", "url"]
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows([[", ".join(r[c]) if c == "fields" else r[c] for c in columns] for r in rows])
+        return
+    if not rows:
+        click.echo("no changes")
+    for row in rows:
+        fields = f" [{', '.join(row['fields'])}]" if row["fields"] else ""
+        words = f" +{row['words_added']}/-{row['words_removed']} words" if row["fields"] else ""
+        click.echo(f"{row['detected_at']}  {row['kind']:<8} v{row['version'] or '-'}{fields}{words}  {row['title']}\n    {row['url']}")
+
+
+@main.command()
+@click.argument("url")
+@click.option("--version", "number", type=int, help="Version number (default: the latest).")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@db_option
+@one_line_errors
+def show(url: str, number: int | None, fmt: str, db: str) -> None:
+    """Print an archived article in the site's text layout."""
+    with reading(db) as archive:
+        document = queries.document(archive, url, number)
+    click.echo({"text": render_text, "markdown": render_markdown, "json": to_json}[fmt](document).rstrip())
+
+
+@main.command()
+@click.argument("url")
+@click.option("--from", "old", type=int, help="Older version (default: the one before --to).")
+@click.option("--to", "new", type=int, help="Newer version (default: the latest).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@db_option
+@one_line_errors
+def diff(url: str, old: int | None, new: int | None, fmt: str, db: str) -> None:
+    """Word diff between two versions of an article: [-deleted-] {+inserted+}."""
+    with reading(db) as archive:
+        old, new, change = queries.diff(archive, url, old, new)
+    if fmt == "json":
+        payload = {"url": url, "from": old, "to": new, "fields": list(change.fields) if change else [],
+                   "significance": change.significance if change else None,
+                   "diff": {name: d.to_json() for name, d in change.diffs.items()} if change else {}}
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{url}: version {old} → {new}")
+    if change is None:
+        click.echo("  no difference in the content fields")
+        return
+    for name, text in field_diffs({name: d.to_json() for name, d in change.diffs.items()}):
+        console.print(f"  {name}: ", text)
+
+
+@main.command()
+@click.argument("url")
+@db_option
+@one_line_errors
+def history(url: str, db: str) -> None:
+    """List an article's versions."""
+    with reading(db) as archive:
+        rows = queries.history(archive, url)
+    for row in rows:
+        fields = ", ".join(json.loads(row["fields"] or "[]"))
+        click.echo(f"v{row['version']}  {row['fetched_at']}  crawl {row['crawl_id']}  {row['kind'] or ''} {fields}  {row['title']}")
+
+
+@main.command()
+@click.option("--crawl", "crawl_id", type=int, help="Only failures of this crawl (default: all).")
+@db_option
+@one_line_errors
+def failures(crawl_id: int | None, db: str) -> None:
+    """List pages that failed to load or to clean (never recorded as edits or removals)."""
+    with reading(db) as archive:
+        rows = queries.failures(archive, crawl_id)
+    for row in rows:
+        click.echo(f"crawl {row['crawl_id']}  {row['failed_at']}  {row['status'] or '-'}  {row['url']}  {row['reason']}")
+    if not rows:
+        click.echo("no failures")
+
+
+@main.command()
+@click.argument("crawl_id", type=int)
+@db_option
+@one_line_errors
+def accept(crawl_id: int, db: str) -> None:
+    """Accept the edits the mass-change guard held back in a crawl as edits after all."""
+    with Archive.open(db, create=False) as archive:
+        count = archive.accept(crawl_id)
+    click.echo(f"accepted {count} edit(s) of crawl {crawl_id}")
+
+
+@main.command()
+@click.option("--site", help="Only this site's articles.")
+@db_option
+@one_line_errors
+def reclean(site: str | None, db: str) -> None:
+    """Re-run the current cleaner over the stored pages; changes are `recleaned`, not edits."""
+    from scraper.reclean import reclean as run_reclean
+
+    row = run_reclean(db, site)
+    click.echo(f"re-cleaned crawl {row['id']}: {row['recleaned']} recleaned, {row['unchanged']} unchanged, {row['failed']} failed")
+
+
+@main.command()
+@click.option("--port", default=0, show_default=True, help="Port on 127.0.0.1 (0: a free one).")
+def standin(port: int) -> None:
+    """Serve the bundled stand-in of IndBiz until interrupted (for `scrapy crawl` by hand)."""
+    import time
+
+    from scraper.standin import StandinServer
+
+    with StandinServer(port=port) as server:
+        click.echo(f"Serving the IndBiz stand-in at {server.url}/  (Ctrl-C to stop)")
+        click.echo(f"  scrapy crawl indbiz -a base_url={server.url}")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+def _print_change(row: dict[str, Any]) -> None:
+    click.echo(f"\n  {row['title']}\n  {row['url']}")
+    click.echo(f"  fields: {', '.join(row['fields'])} ({row['significance']}; +{row['words_added']} / -{row['words_removed']} words)")
+    for name, text in field_diffs(row["diff"]):
+        console.print(f"  {name}: ", text)
+
+
+if __name__ == "__main__":
+    main()

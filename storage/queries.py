@@ -1,0 +1,150 @@
+"""The read side of the archive, as the CLI uses it. Every statement the CLI needs is here."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from scraper.document import Document, from_dict
+from storage.archive import JSON_FIELDS, Archive
+from storage.diff import Change, compare
+from storage.migrations import ArchiveError
+
+_SINCE = re.compile(r"^(\d+)\s*([mhdw])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_since(value: str, now: datetime | None = None) -> str:
+    """"7d", "24h", "30m", "2w", or an ISO date → an ISO timestamp (UTC)."""
+    now = now or datetime.now(timezone.utc)
+    if match := _SINCE.match(value.strip()):
+        return (now - timedelta(**{_UNITS[match[2]]: int(match[1])})).isoformat(timespec="seconds")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"--since {value!r}: use a duration like 7d, 24h, 30m, or an ISO date") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.isoformat(timespec="seconds")
+
+
+#: What `changes` lists unless asked otherwise: the flags, not held-back or re-clean records.
+FLAGS = ("new", "edited", "removed", "restored")
+
+
+def changes(
+    archive: Archive,
+    *,
+    since: str | None = None,
+    kind: str | None = None,
+    crawl_id: int | None = None,
+    site: str | None = None,
+    suspect: bool = False,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    """Flagged changes of finished crawls, newest first, with the article's title and URL.
+
+    `suspect=True` lists the edits the mass-change guard held back instead.
+    """
+    kinds = ["suspect"] if suspect else [kind] if kind else list(FLAGS)
+    where = [f"changes.kind in ({', '.join('?' * len(kinds))})", "crawls.status != 'running'"]
+    params: list[Any] = list(kinds)
+    if site:
+        where.append("articles.site = ?")
+        params.append(site)
+    if since:
+        where.append("changes.detected_at >= ?")
+        params.append(parse_since(since))
+    if crawl_id:
+        where.append("changes.crawl_id = ?")
+        params.append(crawl_id)
+    sql = f"""
+        select changes.id, changes.detected_at, changes.kind, changes.fields, changes.significance,
+               changes.words_added, changes.words_removed, changes.diff, changes.crawl_id,
+               articles.url, articles.title, versions.version
+        from changes
+        join articles on articles.id = changes.article_id
+        join crawls on crawls.id = changes.crawl_id
+        left join versions on versions.id = changes.version_id
+        where {' and '.join(where)}
+        order by changes.id desc limit ?"""
+    rows = list(archive.db.query(sql, [*params, limit]))
+    for row in rows:
+        row["fields"] = json.loads(row["fields"] or "[]")
+        row["diff"] = json.loads(row["diff"]) if row["diff"] else {}
+    return rows
+
+
+def _article_id(archive: Archive, url: str) -> int:
+    row = next(archive.db.query("select id from articles where url = ?", [url]), None)
+    if row is None:
+        raise ArchiveError(f"no article {url} in {archive.path}")
+    return int(row["id"])
+
+
+def history(archive: Archive, url: str) -> list[dict[str, Any]]:
+    """An article's versions, oldest first, with the change each one was flagged as."""
+    return list(
+        archive.db.query(
+            """select versions.version, versions.fetched_at, versions.crawl_id, versions.title,
+                      versions.content_hash, changes.kind, changes.fields, changes.words_added,
+                      changes.words_removed
+               from versions left join changes on changes.version_id = versions.id
+               where versions.article_id = ? order by versions.version""",
+            [_article_id(archive, url)],
+        )
+    )
+
+
+def document(archive: Archive, url: str, version: int | None = None) -> Document:
+    """The article as archived: its latest version, or version N."""
+    article_id = _article_id(archive, url)
+    sql = "select * from versions where article_id = ? "
+    params: list[Any] = [article_id]
+    if version is None:
+        sql += "order by version desc limit 1"
+    else:
+        sql += "and version = ?"
+        params.append(version)
+    row = next(archive.db.query(sql, params), None)
+    if row is None:
+        raise ArchiveError(f"{url} has no version {version}")
+    return _document(row)
+
+
+def _document(row: dict[str, Any]) -> Document:
+    data = json.loads(row["meta"] or "{}")
+    for name in ("title", "summary", "published"):
+        data[name] = row[name]
+    for name in JSON_FIELDS:
+        data[name] = json.loads(row[name] or "[]")
+    data["recent"] = json.loads(row["recent"] or "[]")
+    return from_dict(data)
+
+
+def diff(archive: Archive, url: str, old: int | None = None, new: int | None = None) -> tuple[int, int, Change | None]:
+    """The change between two versions (default: the last two)."""
+    versions = [row["version"] for row in history(archive, url)]
+    new = new or versions[-1]
+    old = old or max([v for v in versions if v < new], default=new)
+    before = document(archive, url, old).content()
+    after = document(archive, url, new).content()
+    return old, new, compare(before, after)
+
+
+def failures(archive: Archive, crawl_id: int | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    where = "where crawl_id = ?" if crawl_id else ""
+    params = [crawl_id] if crawl_id else []
+    return list(
+        archive.db.query(
+            f"select crawl_id, url, status, reason, failed_at from fetch_failures {where} order by id desc limit ?",
+            [*params, limit],
+        )
+    )
+
+
+def last_crawl_id(archive: Archive) -> int | None:
+    row = next(archive.db.query("select max(id) as id from crawls"), None)
+    return row["id"] if row else None

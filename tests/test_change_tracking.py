@@ -1,0 +1,205 @@
+"""Change tracking a journalist can trust: removals, rechecks, redesigns, no false alarms.
+
+Every test crawls the stand-in over HTTP into a real archive and reads the archive back.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+import scraper.clean.blocks as blocks
+from scraper.reclean import reclean
+from scraper.standin import StandinServer
+from tests.support import crawl, newsdelta, open_archive
+
+SEED = "india-strengthens-defence-ties-with-japan-south-korea"
+#: Removals are confirmed by a second 404 at least this long after the first (an hour by default).
+NOW = {"NEWSDELTA_REMOVAL_CONFIRM_S": 0}
+
+
+def kinds(db: Path, crawl_id: int) -> list[tuple[str, str, list[str]]]:
+    with open_archive(db) as archive:
+        return [
+            (row["kind"], row["url"], json.loads(row["fields"] or "[]"))
+            for row in archive.db.query(
+                "select changes.kind, articles.url, changes.fields from changes join articles on articles.id = article_id "
+                "where crawl_id = ? order by changes.id",
+                [crawl_id],
+            )
+        ]
+
+
+def article(db: Path, url: str) -> dict:
+    with open_archive(db) as archive:
+        return next(archive.db.query("select * from articles where url = ?", [url]))
+
+
+def test_a_silent_edit_is_caught_by_recheck(live_site: StandinServer, db_path: Path) -> None:
+    crawl(live_site, db_path)
+    target = live_site.site.articles()[30]
+    live_site.site.edit_paragraph(target.slug, 0, "Words changed without a new date or lastmod.", bump_modified=False)
+    row = crawl(live_site, db_path, mode="recheck", NEWSDELTA_RECHECK_ALL=True)
+    assert kinds(db_path, row["id"]) == [("edited", live_site.article_url(target.slug), ["body"])]
+    assert (row["edited"], row["unchanged"]) == (1, len(live_site.site.articles()) - 1)
+
+
+def test_an_unchanged_recheck_is_all_304s(live_site: StandinServer, db_path: Path) -> None:
+    first = crawl(live_site, db_path)
+    live_site.reset_hits()
+    row = crawl(live_site, db_path, mode="recheck", NEWSDELTA_RECHECK_ALL=True)
+    assert live_site.hits[("article", 304)] == first["new"]
+    assert live_site.hits[("article", 200)] == 0
+    assert (row["unchanged"], row["edited"], row["new"]) == (first["new"], 0, 0)
+    with open_archive(db_path) as archive:
+        assert archive.db["versions"].count == first["new"]
+
+
+def test_recheck_only_fetches_what_is_due_or_newer_in_the_sitemap(live_site: StandinServer, db_path: Path) -> None:
+    crawl(live_site, db_path)
+    live_site.site.edit_paragraph(SEED, 0, "A dated edit: the sitemap's lastmod moves.")
+    live_site.reset_hits()
+    row = crawl(live_site, db_path, mode="recheck")  # nothing is due an hour after a full crawl
+    assert live_site.hits[("article", 200)] == 1  # only the article whose lastmod is newer
+    assert kinds(db_path, row["id"]) == [("edited", live_site.article_url(SEED), ["body"])]
+
+
+@pytest.mark.parametrize(
+    "status, body",
+    [
+        (503, b"<html><body><h1>Service Unavailable</h1></body></html>"),
+        (200, b"<html><head><title>Maintenance</title></head><body><h1>Briefly unavailable for scheduled maintenance. Check back in a minute.</h1></body></html>"),
+        (200, b""),
+        (403, b"<html><body><form id='loginform'><input name='log'></form></body></html>"),
+    ],
+    ids=["503-burst", "maintenance-page", "empty-200", "login-wall"],
+)
+def test_outages_and_error_pages_flag_nothing(live_site: StandinServer, db_path: Path, status: int, body: bytes) -> None:
+    first = crawl(live_site, db_path)
+    for target in live_site.site.articles()[:3]:
+        live_site.fail(f"/{target.slug}/", status, body)
+    for _ in range(2):  # twice: a repeated outage is still no removal
+        row = crawl(live_site, db_path, **NOW)
+        assert (row["failed"], row["edited"], row["removed"], row["new"]) == (3, 0, 0, 0)
+        assert kinds(db_path, row["id"]) == []
+    assert {article(db_path, live_site.article_url(a.slug))["status"] for a in live_site.site.articles()[:3]} == {"live"}
+    with open_archive(db_path) as archive:
+        assert archive.db["versions"].count == first["new"]
+
+
+def test_a_timeout_flags_nothing(live_site: StandinServer, db_path: Path) -> None:
+    crawl(live_site, db_path)
+    target = live_site.site.articles()[5]
+    live_site.delay(f"/{target.slug}/", 3.0)
+    row = crawl(live_site, db_path, DOWNLOAD_TIMEOUT=1, RETRY_TIMES=0)
+    assert (row["failed"], row["edited"], row["removed"]) == (1, 0, 0)
+    with open_archive(db_path) as archive:
+        reason = next(archive.db.query("select reason from fetch_failures where crawl_id = ?", [row["id"]]))["reason"]
+    assert "TimeoutError" in reason or "timed out" in reason.lower()
+
+
+def test_404_twice_is_a_removal_and_its_return_a_restore(live_site: StandinServer, db_path: Path) -> None:
+    crawl(live_site, db_path)
+    url = live_site.article_url(SEED)
+    taken_down = live_site.site.remove_article(SEED)
+    once = crawl(live_site, db_path, **NOW)
+    assert (once["removed"], once["failed"]) == (0, 1)
+    assert article(db_path, url)["status"] == "live"  # one 404 may be a glitch
+    twice = crawl(live_site, db_path, **NOW)
+    assert kinds(db_path, twice["id"]) == [("removed", url, [])]
+    assert article(db_path, url)["status"] == "removed"
+    live_site.site.add_article(taken_down)
+    back = crawl(live_site, db_path, **NOW)
+    assert kinds(db_path, back["id"]) == [("restored", url, [])]
+    assert article(db_path, url)["status"] == "live"
+
+
+def test_a_second_404_within_the_hour_is_not_yet_a_removal(live_site: StandinServer, db_path: Path) -> None:
+    crawl(live_site, db_path)
+    live_site.site.remove_article(SEED)
+    crawl(live_site, db_path)
+    row = crawl(live_site, db_path)  # default: the second 404 must come an hour later
+    assert row["removed"] == 0
+    assert article(db_path, live_site.article_url(SEED))["status"] == "live"
+
+
+def test_410_once_is_a_removal(live_site: StandinServer, db_path: Path) -> None:
+    crawl(live_site, db_path)
+    live_site.site.remove_article(SEED, status=410)
+    row = crawl(live_site, db_path)
+    assert kinds(db_path, row["id"]) == [("removed", live_site.article_url(SEED), [])]
+
+
+@pytest.mark.parametrize("theme", ["twentytwentyone", "block"])
+def test_a_redesign_the_cleaner_reads_flags_no_edit(live_site: StandinServer, db_path: Path, theme: str) -> None:
+    first = crawl(live_site, db_path)
+    live_site.site.set_theme(theme)
+    row = crawl(live_site, db_path)
+    assert (row["edited"], row["suspect"], row["unchanged"]) == (0, 0, first["new"])
+
+
+def test_a_redesign_that_changes_every_body_is_held_back_as_suspect(live_site: StandinServer, db_path: Path) -> None:
+    first = crawl(live_site, db_path)
+    live_site.site.set_theme("indbiz-redesign")
+    row = crawl(live_site, db_path)
+    assert (row["edited"], row["suspect"]) == (0, first["new"])
+    listed = json.loads(newsdelta("changes", "--db", str(db_path), "--format", "json").stdout)
+    assert [r for r in listed if r["kind"] == "edited"] == []
+    held = json.loads(newsdelta("changes", "--suspect", "--db", str(db_path), "--format", "json", "--limit", "1000").stdout)
+    assert len(held) == first["new"] and {tuple(r["fields"]) for r in held} == {("body",)}
+    accepted = newsdelta("accept", str(row["id"]), "--db", str(db_path))
+    assert accepted.returncode == 0 and f"accepted {first['new']}" in accepted.stdout
+    with open_archive(db_path) as archive:
+        assert (archive.crawl(row["id"])["edited"], archive.crawl(row["id"])["suspect"]) == (first["new"], 0)
+
+
+def test_a_few_real_edits_in_one_crawl_are_not_suspect(live_site: StandinServer, db_path: Path) -> None:
+    crawl(live_site, db_path)
+    for target in live_site.site.articles()[:4]:
+        live_site.site.edit_paragraph(target.slug, 0, f"Updated: {target.title} has new figures.")
+    row = crawl(live_site, db_path)
+    assert (row["edited"], row["suspect"]) == (4, 0)
+
+
+def test_a_cosmetic_edit_is_classed_so(live_site: StandinServer, db_path: Path) -> None:
+    crawl(live_site, db_path)
+    target = live_site.site.article(SEED)
+    assert target is not None
+    live_site.site.edit_paragraph(SEED, 2, target.body[2].replace("Shri Rajnath Singh visited", "Shri Rajnath Singh, visited").upper())
+    row = crawl(live_site, db_path)
+    with open_archive(db_path) as archive:
+        change = next(archive.db.query("select * from changes where crawl_id = ?", [row["id"]]))
+    assert (change["kind"], change["significance"]) == ("edited", "cosmetic")
+
+
+def test_a_reclean_is_not_an_edit(live_site: StandinServer, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = crawl(live_site, db_path)
+    unchanged = reclean(str(db_path))
+    assert (unchanged["recleaned"], unchanged["unchanged"]) == (0, first["new"])
+    # A new cleaner, stricter about inserts: paragraphs opening with "India" now count as one.
+    monkeypatch.setattr(blocks, "INSERT", re.compile(r"^(also read|india)\b", re.I))
+    row = reclean(str(db_path))
+    assert row["recleaned"] > 0 and row["edited"] == 0
+    with open_archive(db_path) as archive:
+        kinds_seen = {r["kind"] for r in archive.db.query("select kind from changes where crawl_id = ?", [row["id"]])}
+        origins = {r["origin"] for r in archive.db.query("select origin from versions where crawl_id = ?", [row["id"]])}
+    assert (kinds_seen, origins) == ({"recleaned"}, {"reclean"})
+    listed = json.loads(newsdelta("changes", "--db", str(db_path), "--kind", "edited", "--format", "json").stdout)
+    assert listed == []
+
+
+def test_diff_prints_plain_when_piped_and_json_for_machines(live_site: StandinServer, db_path: Path) -> None:
+    crawl(live_site, db_path)
+    live_site.site.edit_paragraph(SEED, 0, "In efforts to bolster India’s bilateral cooperation, the minister travelled to Tokyo.")
+    crawl(live_site, db_path)
+    url = live_site.article_url(SEED)
+    plain = newsdelta("diff", url, "--db", str(db_path)).stdout
+    assert "\x1b[" not in plain and "{+travelled+}" in plain and "[-visited-]" in plain
+    data = json.loads(newsdelta("diff", url, "--db", str(db_path), "--format", "json").stdout)
+    assert (data["from"], data["to"], data["fields"]) == (1, 2, ["body"])
+    assert ["insert", "travelled to Tokyo."] in data["diff"]["body"] or any(op == "insert" and "Tokyo" in text for op, text in data["diff"]["body"])
+    csv_out = newsdelta("changes", "--db", str(db_path), "--kind", "edited", "--format", "csv").stdout.splitlines()
+    assert csv_out[0].startswith("detected_at,kind,fields") and url in csv_out[1]

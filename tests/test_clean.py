@@ -1,0 +1,110 @@
+"""The cleaner on stored pages: HTML in, a Document out, compared field by field."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from scraper.clean import ExtractionError, NotAnArticle, clean
+from scraper.document import from_dict, render_text, to_dict
+from scraper.sites.indbiz import INDBIZ
+
+FIXTURES = Path(__file__).parent / "fixtures" / "indbiz"
+GOLDEN = Path(__file__).parent / "golden" / "seed.txt"
+CASES = sorted(path.stem for path in FIXTURES.glob("*.json"))
+FIELDS = ("url", "title", "summary", "published", "highlights", "body", "categories", "tags", "author", "images", "recent")
+
+
+def load(name: str) -> tuple[bytes, dict]:
+    return (FIXTURES / f"{name}.html").read_bytes(), json.loads((FIXTURES / f"{name}.json").read_text("utf-8"))
+
+
+def strip_lines(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.strip().splitlines())
+
+
+def test_there_are_fixtures_of_every_messy_page() -> None:
+    assert {"seed", "gst-nbsp-br-also-read-unclosed", "ports-image-table", "electronics-list-quote-subheadings", "spices-windows-1252"} <= set(CASES)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_fixture_cleans_to_the_pages_own_words(name: str) -> None:
+    html, expected = load(name)
+    document = to_dict(clean(html, expected["fetched_url"], INDBIZ, content_type=expected["content_type"]))
+    for field in FIELDS:
+        assert document[field] == expected[field], field
+
+
+def test_seed_page_renders_exactly_the_seed_text() -> None:
+    html, expected = load("seed")
+    document = clean(html, expected["fetched_url"], INDBIZ, content_type=expected["content_type"])
+    assert strip_lines(render_text(document)) == strip_lines(GOLDEN.read_text("utf-8"))
+
+
+def test_charset_is_found_in_the_page_when_the_header_has_none() -> None:
+    html, expected = load("spices-windows-1252")
+    assert b"\x93ready-to-use\x94" in html  # curly quotes as windows-1252 bytes
+    document = clean(html, expected["fetched_url"], INDBIZ)  # no Content-Type: <meta charset> decides
+    assert list(document.body) == expected["body"]
+    assert "“ready-to-use”" in document.body[0]
+
+
+def test_chrome_never_reaches_the_document() -> None:
+    html, expected = load("gst-nbsp-br-also-read-unclosed")
+    text = render_text(clean(html, expected["fetched_url"], INDBIZ))
+    for chrome in ("Share this", "Also read", "Leave a Reply", "adsbygoogle", "Subscribe", "views", "not content", "\xa0"):
+        assert chrome not in text
+
+
+def test_every_field_names_the_layer_it_came_from() -> None:
+    html, expected = load("seed")
+    document = clean(html, expected["fetched_url"], INDBIZ)
+    assert document.extraction["title"] == "profile"
+    assert document.extraction["body"] == "profile"
+
+
+def test_without_a_profile_wordpress_conventions_and_metadata_still_clean_it() -> None:
+    html, expected = load("seed")
+    document = clean(html, expected["fetched_url"], None)
+    assert document.title == expected["title"]
+    assert list(document.body) == expected["body"]
+    assert document.published.isoformat() == expected["published"]
+    assert document.extraction["title"] == "metadata"
+
+
+def test_document_json_round_trips() -> None:
+    html, expected = load("ports-image-table")
+    document = clean(html, expected["fetched_url"], INDBIZ)
+    assert from_dict(json.loads(json.dumps(to_dict(document)))) == document
+
+
+@pytest.mark.parametrize("name", ["not-article-listing", "not-article-page"])
+def test_pages_that_are_not_articles_are_refused(name: str) -> None:
+    with pytest.raises(NotAnArticle):
+        clean((FIXTURES / f"{name}.html").read_bytes(), "https://indbiz.gov.in/x/", INDBIZ)
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        b"",
+        "   \n",
+        "<html><head><title>Oops</title></head><body><h1>Oops! That page can’t be found.</h1></body></html>",
+        "<html><body class='single-post'><h1 class='entry-title'>A title</h1><div class='entry-content'></div></body></html>",
+        "<html><body class='single-post'><div class='entry-content'><p>Words but no title</p></div></body></html>",
+        b"\x00\xff\xfe garbage \x81\x8d",
+    ],
+)
+def test_empty_broken_or_error_pages_raise_the_one_extraction_error(html: str | bytes) -> None:
+    with pytest.raises(ExtractionError):
+        clean(html, "https://indbiz.gov.in/x/", INDBIZ)
+
+
+def test_unclosed_tags_and_br_lines_become_separate_paragraphs() -> None:
+    html = (
+        "<html><body class='single-post'><h1 class='entry-title'>T</h1><div class='entry-content'>"
+        "<p>First line<br>second&nbsp;line<p>Unclosed <b>bold</p><ul><li>one<li>two</ul></div></body></html>"
+    )
+    assert clean(html, "https://indbiz.gov.in/t/", INDBIZ).body == ("First line", "second line", "Unclosed bold", "one", "two")

@@ -1,0 +1,128 @@
+"""The `newsdelta` command and `scrapy crawl`, run in subprocesses as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from scraper.standin import StandinServer
+from tests.support import ROOT, crawl, newsdelta
+
+SEED = "india-strengthens-defence-ties-with-japan-south-korea"
+GOLDEN = Path(__file__).parent / "golden" / "seed.txt"
+
+
+def strip_lines(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.strip().splitlines())
+
+
+def summary_counts(stdout: str) -> dict[str, int]:
+    """The counts of the end-of-crawl summary ("  new   70" lines)."""
+    counts = {}
+    for line in stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit():
+            counts[parts[0]] = int(parts[1])
+    return counts
+
+
+def test_crawl_changes_show_and_history(live_site: StandinServer, db_path: Path) -> None:
+    result = newsdelta("crawl", "--base-url", live_site.url, "--db", str(db_path))
+    assert result.returncode == 0, result.stderr
+    total = len(live_site.site.articles())
+    assert summary_counts(result.stdout) == {"new": total, "edited": 0, "removed": 0, "unchanged": 0, "failed": 0}
+
+    seed_url = live_site.article_url(SEED)
+    shown = newsdelta("show", seed_url, "--db", str(db_path))
+    assert shown.returncode == 0, shown.stderr
+    expected = strip_lines(GOLDEN.read_text("utf-8"))
+    assert strip_lines(shown.stdout) == expected
+
+    live_site.site.retitle(SEED, "India deepens defence ties with Japan and South Korea")
+    assert newsdelta("crawl", "--base-url", live_site.url, "--db", str(db_path)).returncode == 0
+    listed = newsdelta("changes", "--db", str(db_path), "--kind", "edited", "--format", "json")
+    rows = json.loads(listed.stdout)
+    assert [(r["url"], r["fields"], r["version"]) for r in rows] == [(seed_url, ["title"], 2)]
+    table = newsdelta("changes", "--db", str(db_path), "--since", "1h")
+    assert "edited" in table.stdout and seed_url in table.stdout
+
+    assert strip_lines(newsdelta("show", seed_url, "--version", "1", "--db", str(db_path)).stdout) == expected
+    latest = newsdelta("show", seed_url, "--db", str(db_path)).stdout
+    assert latest.startswith("India deepens defence ties with Japan and South Korea\n")
+
+    diff = newsdelta("diff", seed_url, "--db", str(db_path))
+    assert "version 1 → 2" in diff.stdout
+    assert "[-strengthens-]" in diff.stdout and "{+deepens+}" in diff.stdout
+    history = newsdelta("history", seed_url, "--db", str(db_path)).stdout.splitlines()
+    assert [line.split()[0] for line in history] == ["v1", "v2"]
+
+
+def test_scrape_prints_the_document_in_each_format(standin: StandinServer) -> None:
+    url = standin.article_url(SEED)
+    text = newsdelta("scrape", url)
+    assert text.returncode == 0, text.stderr
+    assert strip_lines(text.stdout) == strip_lines(GOLDEN.read_text("utf-8"))
+    data = json.loads(newsdelta("scrape", url, "--format", "json").stdout)
+    assert (data["title"], data["published"], len(data["body"])) == ("India strengthens defence ties with Japan, South Korea", "2019-09-06", 8)
+    markdown = newsdelta("scrape", url, "--format", "markdown").stdout
+    assert markdown.startswith("# India strengthens defence ties with Japan, South Korea\n")
+
+
+def test_scrape_of_a_missing_page_or_a_non_article_is_one_line_and_nonzero(standin: StandinServer) -> None:
+    for url, reason in [
+        (f"{standin.url}/no-such-article/", "HTTP 404"),
+        (f"{standin.url}/about-indbiz/", "not an article page"),
+        ("http://127.0.0.1:9/unreachable/", "Connection"),
+    ]:
+        result = newsdelta("scrape", url)
+        assert result.returncode == 1, url
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("newsdelta: error:") and reason in lines[0], result.stderr
+        assert result.stdout == ""
+
+
+def test_commands_on_a_file_that_is_not_an_archive_fail_cleanly(tmp_path: Path, standin: StandinServer) -> None:
+    bogus = tmp_path / "bogus.db"
+    bogus.write_text("not a database at all\n" * 100)
+    for args in (["crawl", "--base-url", standin.url], ["changes"], ["show", "http://x/"]):
+        result = newsdelta(*args, "--db", str(bogus))
+        assert result.returncode == 1
+        assert result.stderr.strip().count("\n") == 0 and "not a newsdelta archive" in result.stderr
+    assert bogus.read_text() == "not a database at all\n" * 100
+    missing = newsdelta("changes", "--db", str(tmp_path / "missing.db"))
+    assert missing.returncode == 1 and "no archive" in missing.stderr
+
+
+def test_a_crawl_with_failures_exits_1(live_site: StandinServer, db_path: Path) -> None:
+    crawl(live_site, db_path)
+    live_site.fail(f"/{SEED}/", 500)
+    result = newsdelta("crawl", "--base-url", live_site.url, "--db", str(db_path))
+    assert result.returncode == 1
+    assert summary_counts(result.stdout)["failed"] == 1
+    failures = newsdelta("failures", "--db", str(db_path))
+    assert live_site.article_url(SEED) in failures.stdout and "HTTP 500" in failures.stdout
+
+
+def test_scrapy_crawl_from_the_project_root_does_the_same_crawl(standin: StandinServer, db_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "indbiz", "-a", f"base_url={standin.url}", "-s", f"NEWSDELTA_DB={db_path}", "-s", "LOG_LEVEL=WARNING"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, env={**os.environ},
+    )
+    assert result.returncode == 0, result.stderr
+    listed = json.loads(newsdelta("changes", "--db", str(db_path), "--format", "json", "--limit", "1000").stdout)
+    assert len(listed) == len(standin.site.articles())
+    assert {r["kind"] for r in listed} == {"new"}
+    assert "newsdelta crawl 1 (full, indbiz) ok" in result.stdout
+
+
+def test_demo_crawls_edits_and_shows_the_flagged_change(tmp_path: Path) -> None:
+    result = newsdelta("demo", "--db", str(tmp_path / "demo.db"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "flagged 1 edited article(s)" in out
+    assert "fields: title, body (substantive" in out
+    assert "[-strengthens-]" in out and "{+deepens+}" in out and "[-lwaya.-]" in out and "{+Iwaya.+}" in out
+    assert "datasette" in out and "newsdelta changes" in out

@@ -1,0 +1,130 @@
+"""Crawls of the stand-in over real HTTP into a real archive file, read back with SQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+from scraper.standin import StandinArticle, StandinServer
+from scraper.standin.site import IST
+from tests.support import crawl, open_archive
+
+SEED = "india-strengthens-defence-ties-with-japan-south-korea"
+
+
+def archived(db: Path) -> dict[str, dict]:
+    with open_archive(db) as archive:
+        return {row["url"]: row for row in archive.db.query("select * from articles")}
+
+
+def changes_of(db: Path, crawl_id: int) -> list[dict]:
+    with open_archive(db) as archive:
+        return list(archive.db.query(
+            "select changes.*, articles.url from changes join articles on articles.id = article_id where crawl_id = ?",
+            [crawl_id],
+        ))
+
+
+def count(db: Path, table: str) -> int:
+    with open_archive(db) as archive:
+        return archive.db[table].count
+
+
+def test_full_crawl_archives_every_article_exactly_once(standin: StandinServer, db_path: Path) -> None:
+    row = crawl(standin, db_path)
+    expected = {standin.article_url(a.slug) for a in standin.site.articles()}
+    assert len(expected) >= 64
+    assert set(archived(db_path)) == expected  # the About page and listings are not articles
+    assert (row["status"], row["new"], row["edited"], row["unchanged"], row["failed"]) == ("ok", len(expected), 0, 0, 0)
+    assert count(db_path, "versions") == len(expected)
+    assert {c["kind"] for c in changes_of(db_path, row["id"])} == {"new"}
+    assert json.loads(row["stats"])["newsdelta/new"] == len(expected)
+
+
+def test_archived_content_is_the_sites_own_words(standin: StandinServer, db_path: Path) -> None:
+    crawl(standin, db_path)
+    rows = archived(db_path)
+    for article in standin.site.articles():
+        row = rows[standin.article_url(article.slug)]
+        assert row["title"] == article.title
+        assert row["summary"] == article.summary
+        assert row["published"] == article.published.date().isoformat()
+        assert json.loads(row["highlights"]) == article.highlights
+        assert json.loads(row["body"]) == article.paragraphs, article.slug
+        assert json.loads(row["categories"]) == article.categories
+
+
+def test_a_second_crawl_of_an_unchanged_site_adds_nothing(standin: StandinServer, db_path: Path) -> None:
+    first = crawl(standin, db_path)
+    second = crawl(standin, db_path)
+    assert (second["new"], second["edited"], second["unchanged"]) == (0, 0, first["new"])
+    assert count(db_path, "versions") == first["new"]
+    assert changes_of(db_path, second["id"]) == []
+
+
+def test_edit_retitle_and_new_article_are_each_flagged(live_site: StandinServer, db_path: Path) -> None:
+    site = live_site.site
+    first = crawl(live_site, db_path)
+    edited, retitled = site.articles()[10], site.articles()[20]
+    site.edit_paragraph(edited.slug, 1, "A paragraph the editors rewrote after publication, with new figures.")
+    site.retitle(retitled.slug, retitled.title + " (updated)")
+    site.add_article(StandinArticle(
+        slug="india-signs-new-trade-pact", title="India signs a new trade pact", summary="A new pact was signed.",
+        published=datetime(2024, 4, 27, 9, 0, tzinfo=IST), categories=["Trade"], highlights=["Tariffs fall"],
+        body=["The pact cuts tariffs on 90% of goods.", "It takes effect next year."],
+    ))
+    second = crawl(live_site, db_path)
+    flagged = {c["url"]: c for c in changes_of(db_path, second["id"])}
+    assert set(flagged) == {live_site.article_url(s) for s in (edited.slug, retitled.slug, "india-signs-new-trade-pact")}
+    body_change = flagged[live_site.article_url(edited.slug)]
+    assert (body_change["kind"], json.loads(body_change["fields"])) == ("edited", ["body"])
+    assert body_change["words_added"] == len("A paragraph the editors rewrote after publication, with new figures.".split())
+    assert body_change["words_removed"] == len(edited.body[1].split())
+    diff = json.loads(body_change["diff"])["body"]
+    assert ["insert", "A paragraph the editors rewrote after publication, with new figures."] in diff
+    title_change = flagged[live_site.article_url(retitled.slug)]
+    assert (title_change["kind"], json.loads(title_change["fields"])) == ("edited", ["title"])
+    assert ["insert", "(updated)"] in json.loads(title_change["diff"])["title"]
+    assert flagged[live_site.article_url("india-signs-new-trade-pact")]["kind"] == "new"
+    # The new article changed every page's "Recent Articles": that is chrome, never a version.
+    assert (second["new"], second["edited"], second["unchanged"]) == (1, 2, first["new"] - 2)
+    assert count(db_path, "versions") == first["new"] + 3
+    rows = archived(db_path)
+    assert rows[live_site.article_url(edited.slug)]["version_count"] == 2
+    assert rows[live_site.article_url(retitled.slug)]["title"] == retitled.title + " (updated)"
+
+
+def test_a_page_that_failed_to_load_or_clean_flags_nothing(live_site: StandinServer, db_path: Path) -> None:
+    first = crawl(live_site, db_path)
+    down, empty = live_site.site.articles()[3], live_site.site.articles()[4]
+    live_site.fail(f"/{down.slug}/", 503)
+    live_site.fail(f"/{empty.slug}/", 200, b"")
+    second = crawl(live_site, db_path)
+    assert (second["failed"], second["new"], second["edited"], second["removed"]) == (2, 0, 0, 0)
+    assert second["unchanged"] == first["new"] - 2
+    assert changes_of(db_path, second["id"]) == []
+    with open_archive(db_path) as archive:
+        failures = {r["url"]: r for r in archive.db.query("select * from fetch_failures where crawl_id = ?", [second["id"]])}
+    assert failures[live_site.article_url(down.slug)]["status"] == 503
+    assert "extraction failed" in failures[live_site.article_url(empty.slug)]["reason"]
+    rows = archived(db_path)
+    assert {rows[live_site.article_url(a.slug)]["status"] for a in (down, empty)} == {"live"}
+    assert count(db_path, "versions") == first["new"]
+
+
+def test_latest_mode_reads_the_feed_and_stops_at_known_articles(live_site: StandinServer, db_path: Path) -> None:
+    crawl(live_site, db_path)
+    live_site.site.add_article(StandinArticle(
+        slug="rupee-firms-against-dollar", title="Rupee firms against the dollar", summary="The rupee rose.",
+        published=datetime(2024, 4, 28, 9, 0, tzinfo=IST), categories=["Economy"], highlights=["Rupee up"],
+        body=["The rupee rose 12 paise on strong inflows."],
+    ))
+    live_site.reset_hits()
+    row = crawl(live_site, db_path, mode="latest")
+    assert (row["mode"], row["new"], row["edited"]) == ("latest", 1, 0)
+    assert live_site.hits[("listing", 200)] == 2  # page 1 had a new article; page 2 only known ones
+    assert live_site.hits[("feed", 200)] == 1
+    assert live_site.hits[("sitemap", 200)] == 0
+    assert live_site.article_url("rupee-firms-against-dollar") in archived(db_path)
+

@@ -1,0 +1,139 @@
+"""The archive file: schema contract, atomic batches, refusing files it must not touch."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from scraper.document import Document
+from storage.archive import Archive, Fetched
+from storage.diff import compare, content_hash
+from storage.migrations import SCHEMA_VERSION, ArchiveError
+
+
+def fetched(url: str, body: tuple[str, ...] = ("One paragraph.",), title: str = "A title") -> Fetched:
+    return Fetched(document=Document(url=url, title=title, body=body), html=b"<html>page</html>", site="indbiz")
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_schema_has_the_tables_and_version(db_path: Path) -> None:
+    with Archive.open(db_path) as archive:
+        tables = set(archive.db.table_names())
+        assert {"articles", "versions", "changes", "crawls", "fetch_failures", "articles_fts"} <= tables
+        assert "latest_changes" in archive.db.view_names()
+        assert archive.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert archive.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_new_unchanged_edited(db_path: Path) -> None:
+    with Archive.open(db_path) as archive:
+        crawl = archive.start_crawl(site="indbiz", mode="full", trigger="cli")
+        assert [o.kind for o in archive.record(crawl, [fetched("u1"), fetched("u2")])] == ["new", "new"]
+        assert [o.kind for o in archive.record(crawl, [fetched("u1")])] == ["unchanged"]
+        outcome = archive.record(crawl, [fetched("u2", body=("One changed paragraph.",))])[0]
+        assert (outcome.kind, outcome.fields) == ("edited", ("body",))
+        row = archive.crawl(crawl)
+        assert (row["new"], row["edited"], row["unchanged"]) == (2, 1, 1)
+        assert [r["version"] for r in archive.db.query("select version from versions order by id")] == [1, 1, 2]
+
+
+def test_a_batch_that_fails_midway_writes_nothing(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with Archive.open(db_path) as archive:
+        crawl = archive.start_crawl(site="indbiz", mode="full", trigger="cli")
+        calls = {"n": 0}
+        original = Archive._insert_change
+
+        def crash_on_second(self: Archive, *args: object, **kwargs: object) -> None:
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise RuntimeError("power cut")
+            original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(Archive, "_insert_change", crash_on_second)
+        with pytest.raises(RuntimeError):
+            archive.record(crawl, [fetched("u1"), fetched("u2")])
+        assert (archive.db["articles"].count, archive.db["versions"].count, archive.db["changes"].count) == (0, 0, 0)
+        assert archive.crawl(crawl)["new"] == 0
+
+
+def test_fts_finds_an_article_by_a_body_word(db_path: Path) -> None:
+    with Archive.open(db_path) as archive:
+        crawl = archive.start_crawl(site="indbiz", mode="full", trigger="cli")
+        archive.record(crawl, [fetched("u1", body=("Semiconductor fabs open in Gujarat.",))])
+        assert [r["url"] for r in archive.db["articles"].search("semiconductor")] == ["u1"]
+
+
+def test_a_file_that_is_not_sqlite_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_bytes(b"these are my notes, not a database\n" * 200)
+    before = digest(path)
+    with pytest.raises(ArchiveError, match="not a newsdelta archive"):
+        Archive.open(path)
+    assert digest(path) == before
+
+
+def test_an_archive_from_a_newer_newsdelta_is_refused_and_left_untouched(db_path: Path) -> None:
+    Archive.open(db_path).close()
+    with sqlite3.connect(db_path) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    before = digest(db_path)
+    with pytest.raises(ArchiveError, match="newer"):
+        Archive.open(db_path)
+    assert digest(db_path) == before
+
+
+def test_another_sqlite_database_is_not_taken_over(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("create table notes (text)")
+    conn.close()
+    with pytest.raises(ArchiveError, match="not a newsdelta archive"):
+        Archive.open(path)
+
+
+def test_a_locked_archive_gives_a_clear_error_and_loses_nothing(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import storage.archive
+
+    with Archive.open(db_path) as archive:
+        crawl = archive.start_crawl(site="indbiz", mode="full", trigger="cli")
+        archive.record(crawl, [fetched("u1")])
+    blocker = sqlite3.connect(db_path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    monkeypatch.setattr(storage.archive, "BUSY_TIMEOUT_S", 0.2)
+    try:
+        with pytest.raises(ArchiveError, match="locked"):
+            with Archive.open(db_path) as archive:
+                archive.record(crawl, [fetched("u2")])
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    with Archive.open(db_path, readonly=True) as archive:
+        assert [r["url"] for r in archive.db.query("select url from articles")] == ["u1"]
+
+
+def test_reading_a_missing_archive_creates_nothing(tmp_path: Path) -> None:
+    with pytest.raises(ArchiveError, match="no archive"):
+        Archive.open(tmp_path / "missing.db", readonly=True)
+    assert not (tmp_path / "missing.db").exists()
+
+
+def test_hash_ignores_whitespace_nbsp_and_unicode_composition() -> None:
+    a = {"title": "Café  ties", "body": ["India\xa0and  Japan"], "highlights": [], "categories": []}
+    b = {"title": "Cafe\u0301 ties", "body": [" India and Japan "], "highlights": [], "categories": []}
+    assert content_hash(a) == content_hash(b)
+    assert compare(a, b) is None
+
+
+def test_edits_are_classed_cosmetic_or_substantive() -> None:
+    old = {"title": "India signs pact", "body": ["Tariffs fall by 10%."]}
+    assert compare(old, {**old, "body": ["Tariffs fall by 10 % ."], "title": "India Signs Pact"}).significance == "cosmetic"
+    change = compare(old, {**old, "body": ["Tariffs fall by 12%."]})
+    assert change.significance == "substantive"
+    assert (change.fields, change.words_added, change.words_removed) == (("body",), 1, 1)
