@@ -19,6 +19,7 @@ from rich.console import Console
 from scraper.clean import ExtractionError
 from scraper.diffview import field_diffs
 from scraper.document import format_date, render_markdown, render_text, to_dict, to_json
+from scraper.lock import EXIT_LOCKED, CrawlLocked, is_locked
 from scraper.runner import CrawlError, CrawlOptions, run_crawl, scrape_here
 from scraper.sites import UnknownSite
 from storage import queries
@@ -41,6 +42,9 @@ def one_line_errors(command: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
+        except CrawlLocked as error:
+            click.echo(f"newsdelta: {error}", err=True)
+            sys.exit(EXIT_LOCKED)
         except USER_ERRORS as error:
             message = error.args[0] if isinstance(error, KeyError) and error.args else error
             click.echo(f"newsdelta: error: {message}", err=True)
@@ -74,11 +78,12 @@ def demo(db: str, port: int) -> None:
     click.echo(f"\n4. The archive flagged {len(edits)} edited article(s) in crawl {result.second['id']}:")
     for row in edits:
         _print_change(row)
+    url = edits[0]["url"] if edits else "URL"
     click.echo(
         "\nExplore the archive:\n"
         f"  newsdelta changes --db {db}\n"
-        f"  newsdelta show URL --db {db}          (URL as listed by `changes`)\n"
-        f"  newsdelta diff URL --db {db}\n"
+        f"  newsdelta show {url} --version 1 --db {db}\n"
+        f"  newsdelta diff {url} --db {db}\n"
         f"  datasette {db}"
     )
 
@@ -91,16 +96,43 @@ def demo(db: str, port: int) -> None:
 @click.option("--url", "urls", multiple=True, help="Fetch exactly these article URLs (repeatable).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no summary unless something changed or failed.")
 @click.option("--log-level", default="WARNING", show_default=True, type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
+@click.option("--lock-wait", default=0.0, show_default=True, help="Seconds to wait for another crawl of the archive.")
+@click.option("--time-limit", type=float, help="Stop the crawl cleanly after this many seconds.")
+@click.option("--trigger", type=click.Choice(["cli", "cron"]), default="cli", show_default=True, help="Recorded in `crawls`.")
 @db_option
 @one_line_errors
 def crawl(
-    mode: str, everything: bool, site: str, base_url: str | None, urls: tuple[str, ...], quiet: bool, log_level: str, db: str
+    mode: str,
+    everything: bool,
+    site: str,
+    base_url: str | None,
+    urls: tuple[str, ...],
+    quiet: bool,
+    log_level: str,
+    lock_wait: float,
+    time_limit: float | None,
+    trigger: str,
+    db: str,
 ) -> None:
-    """Crawl a site into the archive. Exit 0 when every page was archived, 1 when some failed."""
+    """Crawl a site into the archive.
+
+    Exit codes: 0 every page archived; 1 some pages failed (or an error); 75 another crawl of
+    the archive is running.
+    """
     settings: dict[str, Any] = {"LOG_LEVEL": log_level, "NEWSDELTA_RECHECK_ALL": everything}
     if quiet:
         settings.update(NEWSDELTA_SUMMARY=False, NEWSDELTA_PROGRESS_INTERVAL=0)
-    options = CrawlOptions(db=db, site=site, mode="urls" if urls else mode, base_url=base_url, urls=urls, settings=settings)
+    options = CrawlOptions(
+        db=db,
+        site=site,
+        mode="urls" if urls else mode,
+        base_url=base_url,
+        urls=urls,
+        settings=settings,
+        trigger=trigger,
+        lock_wait=lock_wait,
+        time_limit=time_limit,
+    )
     row = run_crawl(options)
     if quiet and (row["new"] or row["edited"] or row["failed"]):
         from scraper.summary import render_summary
@@ -255,6 +287,38 @@ def reclean(site: str | None, db: str) -> None:
 
     row = run_reclean(db, site)
     click.echo(f"re-cleaned crawl {row['id']}: {row['recleaned']} recleaned, {row['unchanged']} unchanged, {row['failed']} failed")
+
+
+@main.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="newsdelta.toml with a [schedule] table.")
+@click.option("--list", "list_jobs", is_flag=True, help="Print the jobs and their next run times, then exit.")
+@click.option("--log-file", help="Also log to this file (rotated at 5 MB).")
+@one_line_errors
+def schedule(config_path: str | None, list_jobs: bool, log_file: str | None) -> None:
+    """Run crawls on a timetable until SIGTERM/SIGINT (APScheduler)."""
+    from scraper.schedule import Daemon, configure_logging, load_config, next_runs
+
+    config = load_config(config_path)
+    if list_jobs:
+        for job, when in next_runs(config):
+            click.echo(f"{job.name:<10} {job.mode:<8} {job.describe():<24} next {when.isoformat()}")
+        return
+    configure_logging(log_file or config.log_file)
+    Daemon(config).run()
+
+
+@main.command()
+@db_option
+@one_line_errors
+def status(db: str) -> None:
+    """The last run of each kind of crawl, and whether a crawl is running now."""
+    with reading(db) as archive:
+        rows = queries.last_runs(archive)
+    click.echo(f"{db}: a crawl is running now" if is_locked(db) else f"{db}: no crawl running")
+    for row in rows:
+        counts = f"{row['new']} new, {row['edited']} edited, {row['removed']} removed, {row['failed']} failed"
+        error = f"  ({row['error']})" if row["error"] else ""
+        click.echo(f"{row['trigger']:<9} {row['mode']:<8} crawl {row['id']:<5} {row['started']}  {row['status']:<11} {counts}{error}")
 
 
 @main.command()

@@ -11,12 +11,18 @@ import json
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scraper.lock import EXIT_LOCKED, CrawlLock, CrawlLocked
 from storage.archive import Archive
+
+#: After asking a crawl to stop (SIGTERM: Scrapy closes it cleanly), how long before SIGKILL.
+STOP_GRACE_S = 30.0
 
 #: Spider used for each mode.
 SPIDERS = {"full": "site", "latest": "site", "recheck": "site", "urls": "urls"}
@@ -36,6 +42,10 @@ class CrawlOptions:
     trigger: str = "cli"
     #: Scrapy settings on top of `scraper.settings` (e.g. LOG_LEVEL).
     settings: dict[str, Any] = field(default_factory=dict)
+    #: How long to wait for another crawl of the same archive to finish before giving up.
+    lock_wait: float = 0.0
+    #: Stop the crawl (cleanly, as `interrupted`) after this many seconds.
+    time_limit: float | None = None
 
     def spider_args(self) -> dict[str, Any]:
         args: dict[str, Any] = {"site": self.site, "base_url": self.base_url}
@@ -63,35 +73,61 @@ def crawl_here(options: CrawlOptions) -> int:
     settings = scrapy_settings(
         {"NEWSDELTA_DB": options.db, "NEWSDELTA_TRIGGER": options.trigger, **options.settings}
     )
-    process = CrawlerProcess(settings)
-    crawler = process.create_crawler(SPIDERS[options.mode])
-    process.crawl(crawler, **options.spider_args())
-    process.start()
+    with CrawlLock(options.db, options.lock_wait):
+        process = CrawlerProcess(settings)
+        crawler = process.create_crawler(SPIDERS[options.mode])
+        process.crawl(crawler, **options.spider_args())
+        process.start()
     return int(crawler.stats.get_value("newsdelta/crawl_id", 0))
 
 
-def run_crawl(options: CrawlOptions) -> dict[str, Any]:
-    """Run one crawl in a child process and return its `crawls` row."""
+def run_crawl(options: CrawlOptions, stop: threading.Event | None = None) -> dict[str, Any]:
+    """Run one crawl in a child process and return its `crawls` row.
+
+    The crawl is stopped cleanly (SIGTERM; its row says `interrupted`) when `options.time_limit`
+    passes or `stop` is set; killed if it has not stopped `STOP_GRACE_S` later.
+    """
     Archive.open(options.db).close()  # fail here, in one line, if the archive is unusable
     with tempfile.TemporaryDirectory(prefix="newsdelta-") as folder:
-        result = Path(folder) / "crawl_id"
+        result = Path(folder) / "result.json"
         command = [sys.executable, "-m", "scraper.runner", json.dumps(asdict(options)), str(result)]
-        exit_code = subprocess.run(command, check=False).returncode
-        crawl_id = int(result.read_text() or 0) if result.exists() else 0
-    if not crawl_id:
+        child = subprocess.Popen(command)
+        exit_code = _wait(child, options.time_limit, stop)
+        outcome = json.loads(result.read_text() or "{}") if result.exists() else {}
+    if exit_code == EXIT_LOCKED:
+        raise CrawlLocked(outcome.get("locked", "another crawl is running on this archive"))
+    if not outcome.get("crawl_id"):
         raise CrawlError(f"the crawl process ended with exit code {exit_code} before starting a crawl")
     with Archive.open(options.db) as archive:
-        return archive.crawl(crawl_id)
+        return archive.crawl(outcome["crawl_id"])
+
+
+def _wait(child: subprocess.Popen[bytes], time_limit: float | None, stop: threading.Event | None) -> int:
+    deadline = time.monotonic() + time_limit if time_limit else None
+    while True:
+        try:
+            return child.wait(timeout=0.2)
+        except subprocess.TimeoutExpired:
+            pass
+        if (deadline and time.monotonic() > deadline) or (stop and stop.is_set()):
+            child.terminate()
+            try:
+                return child.wait(timeout=STOP_GRACE_S)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                return child.wait()
 
 
 def main(argv: Sequence[str]) -> None:
     """The child: `python -m scraper.runner OPTIONS_JSON RESULT_FILE`."""
     options = CrawlOptions(**json.loads(argv[0]))
-    Path(argv[1]).write_text(str(crawl_here(options)))
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])
+    result = Path(argv[1])
+    try:
+        crawl_id = crawl_here(options)
+    except CrawlLocked as locked:
+        result.write_text(json.dumps({"locked": str(locked)}))
+        sys.exit(EXIT_LOCKED)
+    result.write_text(json.dumps({"crawl_id": crawl_id}))
 
 
 def scrape_here(urls: Sequence[str], site: str = "indbiz") -> list[Any]:
@@ -100,9 +136,9 @@ def scrape_here(urls: Sequence[str], site: str = "indbiz") -> list[Any]:
     from scrapy.crawler import CrawlerProcess
 
     settings = scrapy_settings(
-        {"ITEM_PIPELINES": {}, "EXTENSIONS": {"scraper.extensions.Progress": None}, "LOG_LEVEL": "ERROR"}
+        {"ITEM_PIPELINES": {}, "EXTENSIONS": {"scraper.extensions.Progress": None}, "LOG_ENABLED": False}
     )
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler("urls")
     items: list[Any] = []
     crawler.signals.connect(lambda item: items.append(item), signal=signals.item_scraped, weak=False)
@@ -110,3 +146,7 @@ def scrape_here(urls: Sequence[str], site: str = "indbiz") -> list[Any]:
     process.start()
     order = {url: index for index, url in enumerate(urls)}
     return sorted(items, key=lambda item: order.get(getattr(item, "fetched_url", getattr(item, "url", "")), len(order)))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

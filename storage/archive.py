@@ -260,6 +260,17 @@ class Archive:
             )
         return count
 
+    def record_failed_run(self, *, site: str, mode: str, trigger: str, error: str, base_url: str = "") -> int:
+        """A run that never got to crawl (locked out, crashed at start): its row says why."""
+        now = utcnow()
+        with self._transaction():
+            cursor = self.db.execute(
+                """insert into crawls (site, trigger, mode, base_url, started, finished, status, error)
+                   values (?, ?, ?, ?, ?, ?, 'failed', ?)""",
+                [site, trigger, mode, base_url, now, now, error],
+            )
+        return int(cursor.lastrowid)
+
     def crawl(self, crawl_id: int) -> dict[str, Any]:
         return self.db["crawls"].get(crawl_id)
 

@@ -48,6 +48,7 @@ def _v1(db: sqlite_utils.Database) -> None:
             "suspect": int,  # edits held back by the mass-change guard
             "recleaned": int,
             "stats": str,  # JSON: Scrapy's stats
+            "error": str,  # why a run failed or did not start
         },
         pk="id",
         defaults={

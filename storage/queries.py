@@ -148,3 +148,12 @@ def failures(archive: Archive, crawl_id: int | None = None, limit: int = 100) ->
 def last_crawl_id(archive: Archive) -> int | None:
     row = next(archive.db.query("select max(id) as id from crawls"), None)
     return row["id"] if row else None
+
+
+def last_runs(archive: Archive) -> list[dict[str, Any]]:
+    """The latest crawl of each (trigger, mode)."""
+    return list(
+        archive.db.query(
+            "select * from crawls where id in (select max(id) from crawls group by trigger, mode) order by trigger, mode"
+        )
+    )

@@ -33,7 +33,7 @@ def test_crawl_changes_show_and_history(live_site: StandinServer, db_path: Path)
     result = newsdelta("crawl", "--base-url", live_site.url, "--db", str(db_path))
     assert result.returncode == 0, result.stderr
     total = len(live_site.site.articles())
-    assert summary_counts(result.stdout) == {"new": total, "edited": 0, "removed": 0, "unchanged": 0, "failed": 0}
+    assert summary_counts(result.stdout) == {"new": total, "edited": 0, "removed": 0, "restored": 0, "unchanged": 0, "failed": 0}
 
     seed_url = live_site.article_url(SEED)
     shown = newsdelta("show", seed_url, "--db", str(db_path))
@@ -66,7 +66,7 @@ def test_scrape_prints_the_document_in_each_format(standin: StandinServer) -> No
     assert text.returncode == 0, text.stderr
     assert strip_lines(text.stdout) == strip_lines(GOLDEN.read_text("utf-8"))
     data = json.loads(newsdelta("scrape", url, "--format", "json").stdout)
-    assert (data["title"], data["published"], len(data["body"])) == ("India strengthens defence ties with Japan, South Korea", "2019-09-06", 8)
+    assert (data["title"], data["published"], len(data["body"])) == ("India strengthens defence ties with Japan, South Korea", "2019-09-06", 7)
     markdown = newsdelta("scrape", url, "--format", "markdown").stdout
     assert markdown.startswith("# India strengthens defence ties with Japan, South Korea\n")
 
