@@ -15,9 +15,12 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.spiders import Spider
 
+from scrapy.utils.defer import deferred_from_coro
+
 from scraper.items import ArticleItem, FetchFailure, NotModified
 from scraper.summary import render_held_back, render_summary
 from storage.archive import Archive, Failure, Fetched, MassChangeGuard, RecheckPolicy
+from storage.migrations import ArchiveError
 
 #: How a crawl's close reason is recorded in `crawls.status`.
 STATUS_BY_REASON = {"finished": "ok", "shutdown": "interrupted", "cancelled": "interrupted"}
@@ -65,7 +68,7 @@ class ArchivePipeline:
 
     def open_spider(self) -> None:
         spider = self.crawler.spider
-        self.archive = Archive.open(self.path)
+        self.archive = Archive.open(self.path, max_mb=self.crawler.settings.getfloat("NEWSDELTA_MAX_DB_MB"))
         self.crawl_id = self.archive.start_crawl(
             site=spider.site_name, mode=spider.mode, trigger=self.trigger, base_url=spider.base_url
         )
@@ -101,6 +104,20 @@ class ArchivePipeline:
         return item
 
     def flush(self) -> None:
+        """Write what is buffered; if the archive refuses (disk full, locked…), stop the crawl."""
+        if self.archive is None:
+            return
+        try:
+            self._write()
+        except ArchiveError as error:
+            self.fetched, self.failures, self.not_modified = [], [], []
+            self.crawler.stats.set_value("newsdelta/archive_error", str(error))
+            self.crawler.spider.logger.error("stopping the crawl: %s", error)
+            self.archive.close()
+            self.archive = None
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
+
+    def _write(self) -> None:
         assert self.archive is not None
         stats = self.crawler.stats
         if self.fetched:

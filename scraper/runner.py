@@ -20,6 +20,7 @@ from typing import Any
 
 from scraper.lock import EXIT_LOCKED, CrawlLock, CrawlLocked
 from storage.archive import Archive
+from storage.migrations import ArchiveError
 
 #: After asking a crawl to stop (SIGTERM: Scrapy closes it cleanly), how long before SIGKILL.
 STOP_GRACE_S = 30.0
@@ -74,10 +75,14 @@ def crawl_here(options: CrawlOptions) -> int:
         {"NEWSDELTA_DB": options.db, "NEWSDELTA_TRIGGER": options.trigger, **options.settings}
     )
     with CrawlLock(options.db, options.lock_wait):
+        with Archive.open(options.db) as archive:
+            archive.mark_dead_runs()
         process = CrawlerProcess(settings)
         crawler = process.create_crawler(SPIDERS[options.mode])
         process.crawl(crawler, **options.spider_args())
         process.start()
+    if error := crawler.stats.get_value("newsdelta/archive_error"):
+        raise ArchiveError(error)
     return int(crawler.stats.get_value("newsdelta/crawl_id", 0))
 
 
@@ -87,7 +92,6 @@ def run_crawl(options: CrawlOptions, stop: threading.Event | None = None) -> dic
     The crawl is stopped cleanly (SIGTERM; its row says `interrupted`) when `options.time_limit`
     passes or `stop` is set; killed if it has not stopped `STOP_GRACE_S` later.
     """
-    Archive.open(options.db).close()  # fail here, in one line, if the archive is unusable
     with tempfile.TemporaryDirectory(prefix="newsdelta-") as folder:
         result = Path(folder) / "result.json"
         command = [sys.executable, "-m", "scraper.runner", json.dumps(asdict(options)), str(result)]
@@ -96,9 +100,11 @@ def run_crawl(options: CrawlOptions, stop: threading.Event | None = None) -> dic
         outcome = json.loads(result.read_text() or "{}") if result.exists() else {}
     if exit_code == EXIT_LOCKED:
         raise CrawlLocked(outcome.get("locked", "another crawl is running on this archive"))
+    if "error" in outcome:
+        raise ArchiveError(outcome["error"])
     if not outcome.get("crawl_id"):
         raise CrawlError(f"the crawl process ended with exit code {exit_code} before starting a crawl")
-    with Archive.open(options.db) as archive:
+    with Archive.open(options.db, readonly=True) as archive:
         return archive.crawl(outcome["crawl_id"])
 
 
@@ -127,6 +133,9 @@ def main(argv: Sequence[str]) -> None:
     except CrawlLocked as locked:
         result.write_text(json.dumps({"locked": str(locked)}))
         sys.exit(EXIT_LOCKED)
+    except ArchiveError as error:
+        result.write_text(json.dumps({"error": str(error)}))
+        sys.exit(1)
     result.write_text(json.dumps({"crawl_id": crawl_id}))
 
 

@@ -27,6 +27,12 @@ DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 RETRY_TIMES = 2
 REDIRECT_MAX_TIMES = 5
+DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's retries, but honouring the server's Retry-After on 429 and 503.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "scraper.middlewares.RetryAfterMiddleware": 550,
+    "scraper.middlewares.OffsiteRedirectMiddleware": 60,
+}
 
 # One item per page: Scrapy's default of 100 concurrent item tasks only costs time (DESIGN.md).
 CONCURRENT_ITEMS = 8
@@ -55,3 +61,6 @@ NEWSDELTA_GUARD_MIN = 5
 # Recheck intervals by article age, halved per past edit (at most three times).
 NEWSDELTA_RECHECK_HOURS = {"first_day_hours": 1, "first_month_hours": 24, "older_hours": 168}
 NEWSDELTA_RECHECK_ALL = False  # recheck every live article, due or not
+NEWSDELTA_MAX_DB_MB = 0  # stop writing (cleanly, as on a full disk) past this size; 0: no cap
+NEWSDELTA_MAX_LISTING_PAGES = 2000  # a bound on /page/N/, whatever the site says
+NEWSDELTA_RETRY_AFTER_MAX = 60.0  # seconds: the longest Retry-After honoured before a retry

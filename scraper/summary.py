@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 COUNTS = ("new", "edited", "removed", "restored", "unchanged", "failed")
@@ -16,6 +17,9 @@ def render_summary(crawl: dict[str, Any]) -> str:
     ]
     if crawl.get("suspect"):
         lines.append(f"  {'suspect':<{width}}  {crawl['suspect']:>6}  (held back: `newsdelta changes --suspect`)")
+    stats = json.loads(crawl.get("stats") or "{}")
+    if disallowed := stats.get("robotstxt/forbidden"):
+        lines.append(f"  robots.txt disallowed {disallowed} URL(s): not fetched")
     if crawl.get("failed"):
         lines.append(f"  failures: `newsdelta failures --crawl {crawl['id']}`")
     return "\n".join(lines)

@@ -135,6 +135,8 @@ def _sqlite_errors(path: Path) -> Iterator[None]:
             raise ArchiveError(f"{path}: not a newsdelta archive (not an SQLite database, or damaged)") from error
         if "readonly" in message or "read-only" in message:
             raise ArchiveError(f"{path}: the archive is read-only") from error
+        if "full" in message:
+            raise ArchiveError(f"{path}: the disk (or the archive's size limit) is full: nothing more was written") from error
         raise ArchiveError(f"{path}: {message}") from error
 
 
@@ -162,11 +164,16 @@ class Archive:
         self.path = path
 
     @classmethod
-    def open(cls, path: str | Path, *, create: bool = True, readonly: bool = False) -> Archive:
-        """Open (and create or migrate) the archive at `path`."""
+    def open(cls, path: str | Path, *, create: bool = True, readonly: bool = False, max_mb: float = 0) -> Archive:
+        """Open (and create or migrate) the archive at `path`.
+
+        `max_mb` caps the file's size: past it, writes fail as on a full disk, cleanly.
+        """
         path = Path(path)
         if not path.exists() and (readonly or not create):
             raise ArchiveError(f"{path}: no archive here (run `newsdelta crawl` or `newsdelta demo` first)")
+        if path.exists():
+            _check_whole(path)
         with _sqlite_errors(path):
             if readonly:
                 conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
@@ -179,6 +186,9 @@ class Archive:
                     db.execute("PRAGMA synchronous=NORMAL")
                     db.execute("PRAGMA foreign_keys=ON")
                     migrate(db, path)
+                    if max_mb:
+                        page_size = db.execute("PRAGMA page_size").fetchone()[0]
+                        db.execute(f"PRAGMA max_page_count = {int(max_mb * 1024 * 1024 / page_size)}")
                 else:
                     _check_readable(db, path)
             except BaseException:
@@ -202,7 +212,8 @@ class Archive:
             try:
                 yield
             except BaseException:
-                self.db.execute("ROLLBACK")
+                if self.db.conn.in_transaction:  # SQLite has already rolled back after "disk full"
+                    self.db.execute("ROLLBACK")
                 raise
             self.db.execute("COMMIT")
 
@@ -259,6 +270,15 @@ class Archive:
                 "update crawls set edited = edited + ?, suspect = suspect - ? where id = ?", [count, count, crawl_id]
             )
         return count
+
+    def mark_dead_runs(self) -> int:
+        """Crawls still `running` while we hold the crawl lock died without closing: say so."""
+        with self._transaction():
+            return self.db.execute(
+                "update crawls set status = 'interrupted', finished = ?, error = 'the crawl process died' "
+                "where status = 'running'",
+                [utcnow()],
+            ).rowcount
 
     def record_failed_run(self, *, site: str, mode: str, trigger: str, error: str, base_url: str = "") -> int:
         """A run that never got to crawl (locked out, crashed at start): its row says why."""
@@ -511,6 +531,25 @@ class Archive:
             for article_id, url, site_name, raw, encoding, etag, modified, fetched_at in rows:
                 last_id = article_id
                 yield StoredPage(url, site_name, zlib.decompress(raw), encoding or "utf-8", etag or "", modified or "", fetched_at)
+
+
+def _check_whole(path: Path) -> None:
+    """Refuse a file whose SQLite header promises more pages than it holds (a truncated copy).
+
+    SQLite itself would open it and fail later, mid-crawl, on the first missing page.
+    """
+    with path.open("rb") as file:
+        header = file.read(100)
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
+        if header:  # an empty file is a new archive
+            raise ArchiveError(f"{path}: not a newsdelta archive (not an SQLite database)")
+        return
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    header_valid = header[24:28] == header[92:96]
+    if header_valid and pages * page_size > path.stat().st_size:
+        raise ArchiveError(f"{path}: not a newsdelta archive (damaged: truncated to {path.stat().st_size} bytes)")
 
 
 def _seconds_between(earlier: str, later: str) -> float:

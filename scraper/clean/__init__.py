@@ -51,10 +51,26 @@ T = TypeVar("T")
 
 
 def decode(html: str | bytes, content_type: str | None = None) -> str:
-    """Bytes → text: HTTP header charset, then BOM and `<meta charset>`, then detection (w3lib)."""
+    """Bytes → text: HTTP header charset, then BOM and `<meta charset>`, then detection (w3lib).
+
+    A declared charset can be wrong. Bytes labelled UTF-8 that are not valid UTF-8 are read as
+    windows-1252 (what such pages almost always are); bytes labelled windows-1252/latin-1 that
+    are valid UTF-8 with non-ASCII characters are read as UTF-8 (a multi-byte UTF-8 sequence
+    is all but impossible in real windows-1252 text).
+    """
     if isinstance(html, str):
         return html
-    _, text = html_to_unicode(content_type, html)
+    encoding, text = html_to_unicode(content_type, html)
+    if encoding in ("utf-8", "utf8"):
+        try:
+            html.decode("utf-8")
+        except UnicodeDecodeError:
+            return html.decode("cp1252", errors="replace")
+    elif encoding in ("cp1252", "latin_1", "iso8859-1", "windows-1252") and not html.isascii():
+        try:
+            return html.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
     return text
 
 

@@ -10,9 +10,11 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
+from w3lib.url import url_query_cleaner
 
 from scraper.clean import ExtractionError, NotAnArticle, clean
 from scraper.items import ArticleItem, FetchFailure, NotModified
@@ -59,7 +61,13 @@ class ArticleSpider(scrapy.Spider):
         return spider
 
     def article_request(self, url: str, summary_hint: str = "", etag: str = "", last_modified: str = "") -> scrapy.Request:
-        """A request for an article page; with validators it is conditional and a 304 is welcome."""
+        """A request for an article page; with validators it is conditional and a 304 is welcome.
+
+        Spiders deduplicate article URLs themselves (`requested`), so the request is exempt from
+        Scrapy's duplicate filter: a redirect back to a URL already seen (a loop, an old slug)
+        then ends in an error that is recorded, not in a silent drop.
+        """
+        url = without_tracking(url)
         self.requested.add(url)
         headers = {}
         if etag:
@@ -73,17 +81,23 @@ class ArticleSpider(scrapy.Spider):
             headers=headers,
             cb_kwargs={"summary_hint": summary_hint},
             meta={"handle_httpstatus_list": [304]} if headers else {},
+            dont_filter=True,
         )
+
+    def is_new_article(self, url: str) -> bool:
+        return without_tracking(url) not in self.requested
 
     def parse_article(self, response: Response, summary_hint: str = "") -> Iterator[ArticleItem | FetchFailure | NotModified]:
         if response.status == 304:
             yield NotModified(url=response.url, checked_at=_now())
             return
-        if not isinstance(response, TextResponse):
+        if not _is_web_page(response):
             yield self.failure(response.url, f"not a web page ({_content_type(response) or 'no content type'})", response.status)
             return
         try:
-            document = clean(response.text, response.url, self.profile, summary_hint=summary_hint)
+            document = clean(
+                response.body, response.url, self.profile, content_type=_content_type(response), summary_hint=summary_hint
+            )
         except NotAnArticle as error:
             if response.meta.get("redirect_urls"):
                 # The article's URL now leads elsewhere: to the site, a sign it was taken down.
@@ -107,18 +121,32 @@ class ArticleSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> Iterator[FetchFailure]:
         request = failure.request  # type: ignore[attr-defined]
+        url = request.meta.get("redirect_urls", [request.url])[0]  # the article's URL, before redirects
         if failure.check(HttpError):
             response = failure.value.response
             gone = response.status in GONE_STATUSES
-            yield self.failure(request.url, f"HTTP {response.status}", response.status, gone=gone)
+            yield self.failure(url, f"HTTP {response.status}", response.status, gone=gone)
+        elif failure.check(IgnoreRequest) and "robots.txt" in failure.getErrorMessage():
+            self.logger.info("not fetched, robots.txt disallows it: %s", url)  # counted in the summary
         else:
             reason = f"{failure.type.__name__}: {failure.getErrorMessage()}".strip(": ")
-            self.logger.warning("could not fetch %s: %s", request.url, reason)
-            yield self.failure(request.url, reason)
+            yield self.failure(url, reason)
 
     @staticmethod
     def failure(url: str, reason: str, status: int | None = None, gone: bool = False) -> FetchFailure:
         return FetchFailure(url=url, reason=reason, status=status, failed_at=_now(), gone=gone)
+
+
+#: Query parameters that only say where a reader came from: never part of an article's address.
+TRACKING_PARAMETERS = (
+    "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "utm_id",
+    "fbclid", "gclid", "mc_cid", "mc_eid", "ref", "amp",
+)
+
+
+def without_tracking(url: str) -> str:
+    """The URL without its fragment and tracking parameters (w3lib)."""
+    return url_query_cleaner(url, TRACKING_PARAMETERS, remove=True, keep_fragments=False)
 
 
 def _header(response: Response, name: str) -> str:
@@ -128,6 +156,15 @@ def _header(response: Response, name: str) -> str:
 
 def _content_type(response: Response) -> str:
     return _header(response, "Content-Type")
+
+
+#: What an article page may be served as; a PDF or an image linked as an article is not one.
+WEB_PAGE_TYPES = ("text/html", "application/xhtml+xml", "")
+
+
+def _is_web_page(response: Response) -> bool:
+    media_type = _content_type(response).split(";")[0].strip().lower()
+    return isinstance(response, TextResponse) and media_type in WEB_PAGE_TYPES
 
 
 def _now() -> str:

@@ -26,7 +26,7 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from scrapy.utils.sitemap import Sitemap
 
-from scraper.spiders.base import ArticleSpider
+from scraper.spiders.base import ArticleSpider, without_tracking
 from scraper.text import normalise_text
 from storage.archive import Due
 
@@ -44,12 +44,15 @@ class SiteSpider(ArticleSpider):
         self.allowed_domains = [urlsplit(self.base_url).hostname or ""]
         #: Articles due for a recheck (recheck mode); filled by the archive pipeline.
         self.due: list[Due] = []
+        #: Article URLs seen on listing pages so far: a page that adds none ends the pagination.
+        self.listed: set[str] = set()
         self._orphans_sent = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SiteSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
+        spider.max_listing_pages = crawler.settings.getint("NEWSDELTA_MAX_LISTING_PAGES")
         return spider
 
     async def start(self) -> AsyncIterator[Any]:
@@ -89,15 +92,16 @@ class SiteSpider(ArticleSpider):
                     yield scrapy.Request(entry["loc"], callback=self.parse_sitemap)
         elif sitemap.type == "urlset":
             for entry in sitemap:
-                if self.accepts(entry["loc"]) and self.wants_from_sitemap(entry["loc"], entry.get("lastmod", "")):
-                    yield self.article_request(entry["loc"])
+                loc = entry["loc"]
+                if self.accepts(loc) and self.is_new_article(loc) and self.wants_from_sitemap(loc, entry.get("lastmod", "")):
+                    yield self.article_request(loc)
 
     def wants_from_sitemap(self, url: str, lastmod: str) -> bool:
         """Everything in a full crawl; in a recheck, what changed since it was last checked."""
         if self.mode == "full":
             return True
         checked = self.known.last_checked.get(url)
-        return url not in self.requested and bool(checked) and _after(lastmod, checked)
+        return bool(checked) and _after(lastmod, checked)
 
     def follows_sitemap(self, url: str) -> bool:
         follow = self.profile.sitemap_follow
@@ -106,7 +110,7 @@ class SiteSpider(ArticleSpider):
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         for item in response.xpath("//item"):
             link = item.xpath("link/text()").get("").strip()
-            if self.accepts(link):
+            if self.accepts(link) and self.is_new_article(link):
                 yield self.article_request(link, normalise_text(item.xpath("description/text()").get("")))
 
     def parse_listing(self, response: Response, page: int) -> Iterator[scrapy.Request]:
@@ -115,14 +119,26 @@ class SiteSpider(ArticleSpider):
         summaries = [normalise_text(" ".join(node.css("::text").getall())) for node in response.css(listing.entry_summary)]
         if len(summaries) != len(links):
             summaries = [""] * len(links)
-        articles = [(link, summary) for link, summary in zip(links, summaries) if self.accepts(link)]
+        articles = [(without_tracking(link), summary) for link, summary in zip(links, summaries) if self.accepts(link)]
+        unseen = [link for link, _ in articles if link not in self.listed]
+        self.listed.update(unseen)
         for link, summary in articles:
-            yield self.article_request(link, summary)
+            if self.is_new_article(link):
+                yield self.article_request(link, summary)
         next_page = response.css(listing.next_page).get()
-        if next_page and self.wants_next_listing(page, [link for link, _ in articles]):
+        if next_page and self.wants_next_listing(page, [link for link, _ in articles], unseen):
             yield response.follow(next_page, callback=self.parse_listing, cb_kwargs={"page": page + 1})
 
-    def wants_next_listing(self, page: int, links: list[str]) -> bool:
+    def wants_next_listing(self, page: int, links: list[str], unseen: list[str]) -> bool:
+        """Follow pagination while it lists articles no listing page listed before.
+
+        A page of only seen articles ends it: that is where `latest` stops, and what an endless
+        `/page/N/` trap serves forever.
+        """
+        if not unseen or page >= self.max_listing_pages:
+            if unseen:
+                self.logger.warning("stopped at listing page %d (NEWSDELTA_MAX_LISTING_PAGES)", page)
+            return False
         if self.mode == "full":
             return True
         return page < self.profile.latest_pages and not all(link in self.known.urls for link in links)

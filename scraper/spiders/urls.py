@@ -23,4 +23,5 @@ class UrlsSpider(ArticleSpider):
 
     async def start(self) -> AsyncIterator[Any]:
         for url in self.urls:
-            yield self.article_request(url)
+            if self.is_new_article(url):
+                yield self.article_request(url)

@@ -7,9 +7,12 @@ whole download stack. It counts its responses so tests can say what a crawl fetc
 from __future__ import annotations
 
 import re
+import socket
+import struct
 import threading
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from email.utils import format_datetime, parsedate_to_datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +26,8 @@ HOST = "127.0.0.1"
 ARTICLE_PATH = re.compile(r"^/(?P<slug>[a-z0-9][a-z0-9-]*)/$")
 LISTING_PATH = re.compile(r"^(?:/category/(?P<category>[a-z0-9-]+))?/(?:page/(?P<page>\d+)/)?$")
 POST_SITEMAP_PATH = re.compile(r"^/wp-sitemap-posts-post-(?P<page>\d+)\.xml$")
+#: WordPress date archives: an endless URL space (every month links to the one before).
+CALENDAR_PATH = re.compile(r"^/(?P<year>\d{4})/(?P<month>\d{2})/(?:\d{2}/)?$")
 
 ROBOTS_TXT = """User-agent: *
 Disallow: /wp-admin/
@@ -31,6 +36,22 @@ Disallow: /?s=
 
 Sitemap: {base}/wp-sitemap.xml
 """
+
+
+@dataclass
+class Fault:
+    """What the stand-in serves at a path instead of its page: the broken web, on demand."""
+
+    status: int = 503
+    body: bytes = b"<html><body><h1>Service Unavailable</h1></body></html>"
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "text/html; charset=UTF-8"
+    #: Serve the fault this many times, then the page again (None: until healed).
+    times: int | None = None
+    #: Promise a long body, send a little of it, then reset the connection.
+    reset: bool = False
+    #: Stream this many bytes of filler page (a page far too large).
+    size: int = 0
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -46,6 +67,9 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         if delay := self.server.delays.get(path):
             time.sleep(delay)
+        if fault := self.server.take_fault(path):
+            self._fault(fault)
+            return
         status, kind, content_type, body, headers = self.server.route(path, self.headers)
         self.server.count(kind, status)
         self.send_response(status)
@@ -56,6 +80,34 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if not head and status != HTTPStatus.NOT_MODIFIED:
             self.wfile.write(body)
+
+    def _fault(self, fault: Fault) -> None:
+        self.server.count("fault", fault.status)
+        self.send_response(fault.status)
+        self.send_header("Content-Type", fault.content_type)
+        length = fault.size or (len(fault.body) * 50 if fault.reset else len(fault.body))
+        self.send_header("Content-Length", str(length))
+        for name, value in fault.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        try:
+            if fault.reset:
+                self.wfile.write(fault.body)
+                self.wfile.flush()
+                # SO_LINGER 0: close() sends RST, as a crashed upstream would.
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.close_connection = True
+            elif fault.size:
+                chunk = b"<p>" + b"filler " * 1400 + b"</p>\n"
+                sent = 0
+                while sent < fault.size:
+                    piece = chunk[: fault.size - sent]
+                    self.wfile.write(piece)
+                    sent += len(piece)
+            else:
+                self.wfile.write(fault.body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up on it, as it should
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         """Quiet: the counters say what was served."""
@@ -77,14 +129,28 @@ class _Server(ThreadingHTTPServer):
         self.site = site
         self.hits: Counter[tuple[str, int]] = Counter()
         self._hits_lock = threading.Lock()
-        #: path → (status, body) served instead of the page: an outage, an empty 200, an error page.
-        self.faults: dict[str, tuple[int, bytes]] = {}
+        #: path (or "*" for every path) → what to serve instead of the page.
+        self.faults: dict[str, Fault] = {}
+        #: robots.txt lines added to the stand-in's own.
+        self.robots_extra = ""
         #: path → seconds to wait before answering: a slow server.
         self.delays: dict[str, float] = {}
 
     @property
     def base_url(self) -> str:
         return f"http://{HOST}:{self.server_address[1]}"
+
+    def take_fault(self, path: str) -> Fault | None:
+        with self._hits_lock:
+            key = path if path in self.faults else "*" if "*" in self.faults and path != "/robots.txt" else None
+            if key is None:
+                return None
+            fault = self.faults[key]
+            if fault.times is not None:
+                fault.times -= 1
+                if fault.times <= 0:
+                    del self.faults[key]
+            return fault
 
     def count(self, kind: str, status: int) -> None:
         with self._hits_lock:
@@ -93,10 +159,8 @@ class _Server(ThreadingHTTPServer):
     def route(self, path: str, request_headers: object) -> Response:
         base = self.base_url
         site = self.site
-        if fault := self.faults.get(path):
-            return fault[0], "fault", HTML, fault[1], {}
         if path == "/robots.txt":
-            return self._ok("robots", "text/plain; charset=UTF-8", ROBOTS_TXT.format(base=base))
+            return self._ok("robots", "text/plain; charset=UTF-8", ROBOTS_TXT.format(base=base) + self.robots_extra)
         if path == "/feed/":
             return self._ok("feed", "application/rss+xml; charset=UTF-8", site.render_feed(base))
         if path == "/wp-sitemap.xml":
@@ -107,6 +171,11 @@ class _Server(ThreadingHTTPServer):
             return self._ok("sitemap", XML, site.render_category_sitemap(base))
         if path == "/about-indbiz/":
             return self._ok("page", HTML, site.render_about(base))
+        if match := CALENDAR_PATH.match(path):
+            year, month = int(match["year"]), int(match["month"])
+            previous = f"{year - (month == 1)}/{12 if month == 1 else month - 1:02d}"
+            page = f'<html><body class="archive date"><h1>Month: {year}/{month:02d}</h1><a href="{base}/{previous}/">Older</a></body></html>'
+            return self._ok("calendar", HTML, page)
         if match := POST_SITEMAP_PATH.match(path):
             return self._maybe("sitemap", XML, site.render_post_sitemap(base, int(match["page"])))
         if match := LISTING_PATH.match(path):
@@ -186,15 +255,22 @@ class StandinServer:
     def article_url(self, slug: str) -> str:
         return f"{self.url}/{slug}/"
 
-    def fail(self, path: str, status: int = 503, body: bytes = b"<html><body><h1>Service Unavailable</h1></body></html>") -> None:
-        """Serve `status` and `body` at `path` instead of its page, until `heal(path)`."""
-        self._server.faults[path] = (status, body)
+    def fail(self, path: str, status: int = 503, body: bytes | None = None, **options: object) -> None:
+        """Serve a `Fault` at `path` ("*": every path but robots.txt) instead of its page, until healed."""
+        fault = Fault(status=status, **options)  # type: ignore[arg-type]
+        if body is not None:
+            fault.body = body
+        self._server.faults[path] = fault
+
+    def disallow(self, prefix: str) -> None:
+        """Add a `Disallow:` line to robots.txt."""
+        self._server.robots_extra += f"Disallow: {prefix}\n"
 
     def delay(self, path: str, seconds: float) -> None:
         """Answer `path` only after `seconds` (past the crawler's timeout: a hung server)."""
         self._server.delays[path] = seconds
 
-    def heal(self, path: str) -> None:
+    def heal(self, path: str = "*") -> None:
         self._server.faults.pop(path, None)
         self._server.delays.pop(path, None)
 

@@ -144,6 +144,9 @@ class StandinSite:
         self._gone: dict[str, int] = {}
         self.revision = 0
         self.theme = "indbiz"
+        #: Traps real sites set: `/page/N/` that never ends, listing links with tracking parameters.
+        self.endless_pagination = False
+        self.tracking_links = False
         for article in load_bundled() if articles is None else articles:
             self._put(article)
         self._reindex()
@@ -259,16 +262,19 @@ class StandinSite:
         """A listing page, or None past the last page (WordPress answers 404 there)."""
         with self._lock:
             listed = self._listed(category)
-            if page < 1 or page > self.page_count(category) or (category and not listed):
+            pages = self.page_count(category)
+            if page < 1 or (page > pages and not self.endless_pagination) or (category and not listed):
                 return None
+            shown = min(page, pages)  # a trap serves its last page again for every N
             prefix = f"/category/{category}" if category else ""
             return self._env.get_template("listing.html").render(
                 site=self._context(base_url),
-                entries=listed[(page - 1) * PER_PAGE : page * PER_PAGE],
+                entries=listed[(shown - 1) * PER_PAGE : shown * PER_PAGE],
                 page=page,
-                pages=self.page_count(category),
+                pages=page + 1 if self.endless_pagination else pages,
                 prefix=prefix,
                 category=category,
+                link_suffix="?utm_source=home&utm_medium=listing#respond" if self.tracking_links else "",
             )
 
     def render_about(self, base_url: str) -> str:

@@ -1,0 +1,297 @@
+"""Faults, bad input and hostile pages: nothing lost, nothing falsely flagged.
+
+Each fault is switched on in the running stand-in and crawled over real HTTP into a real
+archive file; the archive is read back with SQL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from scraper.standin import StandinServer
+from storage.archive import Archive
+from storage.migrations import ArchiveError
+from scraper.runner import CrawlOptions, run_crawl
+from tests.support import NEWSDELTA, QUIET, ROOT, crawl, newsdelta, open_archive
+
+SPICES = "spice-exports-climb-on-demand-from-west-asia"
+SEED = "india-strengthens-defence-ties-with-japan-south-korea"
+MAINTENANCE = b"<html><head><title>Maintenance</title></head><body><h1>Briefly unavailable for scheduled maintenance.</h1></body></html>"
+
+
+def failures(db: Path, crawl_id: int) -> dict[str, dict]:
+    with open_archive(db) as archive:
+        rows = archive.db.query("select * from fetch_failures where crawl_id = ?", [crawl_id])
+        return {row["url"]: row for row in rows}
+
+
+def changes(db: Path, crawl_id: int) -> list[dict]:
+    with open_archive(db) as archive:
+        return list(archive.db.query("select * from changes where crawl_id = ?", [crawl_id]))
+
+
+def versions(db: Path) -> int:
+    with open_archive(db) as archive:
+        return archive.db["versions"].count
+
+
+def assert_nothing_flagged(db: Path, row: dict, failed: int) -> None:
+    assert (row["failed"], row["edited"], row["removed"], row["new"], row["suspect"]) == (failed, 0, 0, 0, 0)
+    assert changes(db, row["id"]) == []
+
+
+@pytest.fixture
+def archived(live_site: StandinServer, db_path: Path) -> dict:
+    """The stand-in crawled once: what later faults must not disturb."""
+    return crawl(live_site, db_path)
+
+
+def test_connection_reset_mid_body(live_site: StandinServer, db_path: Path, archived: dict) -> None:
+    url = live_site.article_url(SEED)
+    live_site.fail(f"/{SEED}/", 200, b"<!DOCTYPE html><html><body><h1>India strength", reset=True)
+    row = crawl(live_site, db_path)
+    assert_nothing_flagged(db_path, row, failed=1)
+    assert url in failures(db_path, row["id"])
+    live_site.heal(f"/{SEED}/")
+    recovered = crawl(live_site, db_path)
+    assert (recovered["unchanged"], recovered["failed"]) == (archived["new"], 0)
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_a_burst_of_server_errors_is_retried_away(live_site: StandinServer, db_path: Path, archived: dict, status: int) -> None:
+    live_site.fail(f"/{SEED}/", status, times=2)  # two failures, then the page again
+    row = crawl(live_site, db_path)
+    assert (row["failed"], row["unchanged"], row["edited"]) == (0, archived["new"], 0)
+    assert live_site.hits[("fault", status)] == 2
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_retry_after_is_honoured(live_site: StandinServer, db_path: Path, archived: dict, status: int) -> None:
+    live_site.fail(f"/{SEED}/", status, headers={"Retry-After": "1"}, times=2)
+    started = time.monotonic()
+    row = crawl(live_site, db_path)
+    assert (row["failed"], row["unchanged"]) == (0, archived["new"])
+    assert json.loads(row["stats"])["newsdelta/retry_after_waits"] == 2
+    assert time.monotonic() - started >= 2  # it waited as asked, twice
+
+
+def test_a_redirect_loop(live_site: StandinServer, db_path: Path, archived: dict) -> None:
+    # The stand-in keys faults by path: /SEED/?loop=1 redirects to itself again, forever.
+    live_site.fail(f"/{SEED}/", 301, b"", headers={"Location": f"{live_site.url}/{SEED}/?loop=1"})
+    row = crawl(live_site, db_path)
+    assert_nothing_flagged(db_path, row, failed=1)
+    assert "redirect" in failures(db_path, row["id"])[live_site.article_url(SEED)]["reason"].lower()
+
+
+def test_a_redirect_off_site_is_not_followed(live_site: StandinServer, db_path: Path, archived: dict) -> None:
+    # .invalid never resolves: nothing leaves this machine even if the redirect were followed.
+    live_site.fail(f"/{SEED}/", 302, b"", headers={"Location": "http://elsewhere.invalid/article/"})
+    row = crawl(live_site, db_path)
+    assert_nothing_flagged(db_path, row, failed=1)
+    assert "redirected off-site to http://elsewhere.invalid/" in failures(db_path, row["id"])[live_site.article_url(SEED)]["reason"]
+
+
+def test_a_page_far_too_large_is_cut_not_buffered(live_site: StandinServer, db_path: Path, archived: dict) -> None:
+    live_site.fail(f"/{SEED}/", 200, size=64 * 1024 * 1024)
+    row = crawl(live_site, db_path, DOWNLOAD_MAXSIZE=2 * 1024 * 1024)
+    assert_nothing_flagged(db_path, row, failed=1)
+    reason = failures(db_path, row["id"])[live_site.article_url(SEED)]["reason"]
+    assert "larger than" in reason or "maxsize" in reason.lower() or "Cancel" in reason
+    assert json.loads(row["stats"]).get("downloader/response_bytes", 0) < 64 * 1024 * 1024
+
+
+def test_a_pdf_where_an_article_was_linked(live_site: StandinServer, db_path: Path, archived: dict) -> None:
+    live_site.fail(f"/{SEED}/", 200, b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", content_type="application/pdf")
+    row = crawl(live_site, db_path)
+    assert_nothing_flagged(db_path, row, failed=1)
+    assert "not a web page (application/pdf)" in failures(db_path, row["id"])[live_site.article_url(SEED)]["reason"]
+
+
+@pytest.mark.parametrize(
+    "encode_as, label",
+    [("windows-1252", "UTF-8"), ("utf-8", "windows-1252")],
+    ids=["cp1252-bytes-labelled-utf8", "utf8-bytes-labelled-cp1252"],
+)
+def test_a_wrong_charset_label_reads_the_same_words(
+    live_site: StandinServer, db_path: Path, archived: dict, encode_as: str, label: str
+) -> None:
+    article = live_site.site.article(SPICES)
+    assert article is not None
+    page = live_site.site.render_article(article, live_site.url)
+    page = page.replace(f'charset="{article.encoding}"', f'charset="{label}"')
+    live_site.fail(f"/{SPICES}/", 200, page.encode(encode_as, "xmlcharrefreplace"), content_type=f"text/html; charset={label}")
+    row = crawl(live_site, db_path)
+    assert_nothing_flagged(db_path, row, failed=0)
+    assert row["unchanged"] == archived["new"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"<html><head><title>Page not found</title></head><body class='error404'><h1>Oops! That page can't be found.</h1></body></html>",
+        b"\x00\x01\xff\xfe\x80\x81 not html at all \xc3\x28",
+        b"<div>" * 20000 + b"deep" + b"</div>" * 20000,
+    ],
+    ids=["empty-200", "soft-404", "invalid-bytes", "deeply-nested"],
+)
+def test_pages_that_hold_no_article_flag_nothing(live_site: StandinServer, db_path: Path, archived: dict, body: bytes) -> None:
+    live_site.fail(f"/{SEED}/", 200, body)
+    for _ in range(2):  # twice in a row: still no removal, no edit
+        row = crawl(live_site, db_path, NEWSDELTA_REMOVAL_CONFIRM_S=0)
+        assert_nothing_flagged(db_path, row, failed=1)
+    assert versions(db_path) == archived["new"]
+
+
+def test_a_maintenance_page_for_every_url(live_site: StandinServer, db_path: Path, archived: dict) -> None:
+    live_site.fail("*", 503, MAINTENANCE, headers={"Retry-After": "0"})
+    row = crawl(live_site, db_path, NEWSDELTA_REMOVAL_CONFIRM_S=0)
+    assert (row["edited"], row["removed"], row["new"]) == (0, 0, 0)
+    assert row["failed"] >= archived["new"]  # every archived article rechecked, every one failed
+    live_site.heal("*")
+    recovered = crawl(live_site, db_path)
+    assert (recovered["unchanged"], recovered["failed"], recovered["removed"]) == (archived["new"], 0, 0)
+
+
+def test_an_endless_pagination_trap_ends(live_site: StandinServer, db_path: Path) -> None:
+    live_site.site.endless_pagination = True
+    row = crawl(live_site, db_path)
+    assert (row["status"], row["new"]) == ("ok", len(live_site.site.articles()))
+    assert live_site.hits[("listing", 200)] <= live_site.site.page_count() + 1
+
+
+def test_calendar_archives_are_never_followed(standin: StandinServer, db_path: Path) -> None:
+    standin.reset_hits()
+    crawl(standin, db_path)
+    assert standin.hits[("calendar", 200)] == 0
+
+
+def test_tracking_parameters_and_fragments_do_not_duplicate_articles(live_site: StandinServer, db_path: Path) -> None:
+    live_site.site.tracking_links = True
+    row = crawl(live_site, db_path)
+    total = len(live_site.site.articles())
+    assert row["new"] == total
+    assert live_site.hits[("article", 200)] == total  # each fetched once
+    with open_archive(db_path) as archive:
+        assert [r for r in archive.db.query("select url from articles where url like '%utm_%' or url like '%#%'")] == []
+
+
+def test_robots_txt_disallowing_a_section_is_obeyed_and_said(live_site: StandinServer, db_path: Path) -> None:
+    live_site.disallow("/spice-")
+    result = newsdelta("crawl", "--base-url", live_site.url, "--db", str(db_path))
+    assert result.returncode == 0, result.stderr
+    assert "robots.txt disallowed 1 URL(s)" in result.stdout
+    with open_archive(db_path) as archive:
+        urls = {row["url"] for row in archive.db.query("select url from articles")}
+    assert live_site.article_url(SPICES) not in urls and len(urls) == len(live_site.site.articles()) - 1
+
+
+def integrity(db: Path) -> None:
+    with open_archive(db) as archive:
+        assert archive.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        half_written = archive.db.execute(
+            "select count(*) from versions where id not in (select version_id from changes where version_id is not null)"
+        ).fetchone()[0]
+        assert half_written == 0
+
+
+def test_kill_9_at_random_points_loses_nothing(live_site: StandinServer, db_path: Path) -> None:
+    for article in live_site.site.articles()[::4]:
+        live_site.delay(f"/{article.slug}/", 0.4)  # slow enough to be killed mid-crawl
+    rng = random.Random(7)
+    for _ in range(3):
+        crawler = subprocess.Popen(
+            [NEWSDELTA, "crawl", "--base-url", live_site.url, "--db", str(db_path), "--quiet"],
+            cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(1.0, 3.0))
+        os.killpg(crawler.pid, signal.SIGKILL)  # the CLI and its crawl process
+        crawler.wait()
+        integrity(db_path)
+    done = newsdelta("crawl", "--base-url", live_site.url, "--db", str(db_path), "--quiet")
+    assert done.returncode == 0, done.stderr
+    integrity(db_path)
+    with open_archive(db_path) as archive:
+        assert archive.db["articles"].count == len(live_site.site.articles())
+        assert archive.db["versions"].count == archive.db.execute("select count(*) from changes where kind = 'new'").fetchone()[0]
+        statuses = [row["status"] for row in archive.db.query("select status from crawls order by id")]
+    assert statuses[-1] == "ok" and "running" not in statuses
+
+
+READER = """
+import sqlite3, sys
+reader = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True, isolation_level=None)
+count = lambda: reader.execute("select count(*) from versions").fetchone()[0]
+reader.execute("BEGIN")  # a long Datasette query: one snapshot throughout
+print(count(), flush=True)
+sys.stdin.readline()  # ... while the crawl runs
+print(count(), flush=True)
+reader.execute("COMMIT")
+print(count(), flush=True)
+"""
+
+
+def test_a_long_read_while_a_crawl_writes(live_site: StandinServer, db_path: Path, archived: dict) -> None:
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(db_path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert reader.stdin is not None and reader.stdout is not None
+    before = int(reader.stdout.readline())
+    for article in live_site.site.articles()[:5]:
+        live_site.site.edit_paragraph(article.slug, 0, f"Edited while someone was reading: {article.slug}.")
+    row = crawl(live_site, db_path)
+    out, _ = reader.communicate("go\n", timeout=30)
+    during, after = map(int, out.split())
+    assert (row["status"], row["edited"]) == ("ok", 5)
+    assert (before, during, after) == (archived["new"], archived["new"], archived["new"] + 5)
+
+
+def test_a_truncated_archive_is_refused_and_left_untouched(live_site: StandinServer, db_path: Path, archived: dict, tmp_path: Path) -> None:
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    truncated = tmp_path / "truncated.db"
+    data = db_path.read_bytes()
+    truncated.write_bytes(data[: len(data) // 2])
+    result = newsdelta("crawl", "--base-url", live_site.url, "--db", str(truncated))
+    assert result.returncode == 1 and "damaged" in result.stderr and result.stderr.count("\n") == 1
+    assert truncated.read_bytes() == data[: len(data) // 2]
+
+
+def test_an_older_schema_is_migrated_after_a_backup(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import storage.migrations as migrations
+
+    Archive.open(db_path).close()
+    original = db_path.read_bytes()
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", 2)
+    monkeypatch.setitem(migrations.MIGRATIONS, 2, lambda db: db["articles"].add_column("paywalled", int))
+    with Archive.open(db_path) as archive:
+        assert archive.db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert "paywalled" in archive.db["articles"].columns_dict
+    backup = db_path.with_name("archive.db.v1.bak")
+    assert backup.exists()
+    with sqlite3.connect(backup) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert len(original) > 0
+
+
+def test_a_full_disk_stops_the_crawl_cleanly(live_site: StandinServer, db_path: Path, archived: dict) -> None:
+    size_mb = db_path.stat().st_size / 1024 / 1024
+    for article in live_site.site.articles():
+        live_site.site.edit_paragraph(article.slug, 0, "A long new paragraph. " * 200)
+    # The archive's size cap fails writes exactly as a full disk does ("database or disk is full").
+    options = CrawlOptions(db=str(db_path), base_url=live_site.url, settings={**QUIET, "NEWSDELTA_MAX_DB_MB": size_mb + 0.05})
+    with pytest.raises(ArchiveError, match="full: nothing more was written"):
+        run_crawl(options)
+    integrity(db_path)
+    with open_archive(db_path) as archive:
+        assert archive.db["articles"].count == archived["new"]  # nothing lost
+        edited = archive.db.execute("select count(*) from changes where kind = 'edited'").fetchone()[0]
+        assert archive.db["versions"].count == archived["new"] + edited
