@@ -21,7 +21,7 @@ from scraper.diffview import field_diffs
 from scraper.document import format_date, render_markdown, render_text, to_dict, to_json
 from scraper.lock import EXIT_LOCKED, CrawlLocked, is_locked
 from scraper.runner import CrawlError, CrawlOptions, run_crawl, scrape_here
-from scraper.sites import UnknownSite
+from scraper.sites import ProfileError, UnknownSite
 from storage import queries
 from storage.archive import Archive
 from storage.migrations import ArchiveError
@@ -29,7 +29,7 @@ from storage.migrations import ArchiveError
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Errors a user can act on: printed as one line, exit code 1.
-USER_ERRORS = (ArchiveError, CrawlError, ExtractionError, UnknownSite, ValueError, KeyError, OSError)
+USER_ERRORS = (ArchiveError, CrawlError, ExtractionError, UnknownSite, ProfileError, ValueError, KeyError, OSError)
 
 console = Console(highlight=False, soft_wrap=True)
 db_option = click.option(
@@ -119,6 +119,10 @@ def crawl(
     Exit codes: 0 every page archived; 1 some pages failed (or an error); 75 another crawl of
     the archive is running.
     """
+    from scraper.sites import get_site
+
+    if not (base_url or urls or get_site(site).base_url):
+        raise ValueError(f"site profile {site!r} has no address of its own: give --base-url")
     settings: dict[str, Any] = {"LOG_LEVEL": log_level, "NEWSDELTA_RECHECK_ALL": everything}
     if quiet:
         settings.update(NEWSDELTA_SUMMARY=False, NEWSDELTA_PROGRESS_INTERVAL=0)
@@ -145,7 +149,7 @@ def crawl(
 @main.command()
 @click.argument("urls", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
-@click.option("--site", default="indbiz", show_default=True, help="Site profile.")
+@click.option("--site", default="auto", show_default=True, help="Site profile; auto: by domain, else wordpress, else generic.")
 @one_line_errors
 def scrape(urls: tuple[str, ...], fmt: str, site: str) -> None:
     """Fetch and print the cleaned document of article pages; archive nothing."""
@@ -267,6 +271,16 @@ def failures(crawl_id: int | None, db: str) -> None:
 
 
 @main.command()
+@one_line_errors
+def sites() -> None:
+    """List the site profiles (bundled, ./sites/*.toml, $NEWSDELTA_SITES)."""
+    from scraper.sites import sites as all_sites
+
+    for name, profile in sorted(all_sites().items()):
+        click.echo(f"{name:<12} {profile.base_url or '(give --base-url)':<28} {profile.title}  [{profile.source}]")
+
+
+@main.command()
 @click.argument("crawl_id", type=int)
 @db_option
 @one_line_errors
@@ -337,6 +351,18 @@ def standin(port: int) -> None:
                 time.sleep(3600)
         except KeyboardInterrupt:
             pass
+
+
+@main.command()
+@db_option
+@click.option("--port", default=8001, show_default=True, help="Port (0: a free one).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@one_line_errors
+def serve(db: str, port: int, host: str) -> None:
+    """Browse the archive in Datasette, with its metadata, readable diffs and a changes feed."""
+    from scraper.serve import serve as run_server
+
+    run_server(db, host=host, port=port, say=click.echo)
 
 
 def _print_change(row: dict[str, Any]) -> None:

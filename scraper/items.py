@@ -12,6 +12,8 @@ class ArticleItem:
     """A fetched and cleaned article page, with the raw page for re-cleaning later."""
 
     document: Document
+    #: The profile that cleaned it (the site it is archived under).
+    site: str
     html: bytes
     encoding: str
     fetched_url: str

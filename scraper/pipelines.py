@@ -85,7 +85,7 @@ class ArchivePipeline:
                 Fetched(
                     document=item.document,
                     html=item.html,
-                    site=self.crawler.spider.site_name,
+                    site=item.site,
                     encoding=item.encoding,
                     etag=item.etag,
                     last_modified=item.last_modified,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable
-from copy import deepcopy
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -18,9 +17,9 @@ import yaml
 from datasette.app import Datasette
 from datasette.plugins import pm
 
-import storage.datasette as plugin
+import storage.datasette
 from storage.archive import Archive
-from storage.migrations import ArchiveError
+from storage.datasette.plugin import NAME as PLUGIN_NAME
 
 DEFAULT_HOST = "127.0.0.1"
 #: Datasette's own default port.
@@ -40,14 +39,14 @@ def load_metadata(database: str = METADATA_DATABASE) -> dict[str, Any]:
     metadata = yaml.safe_load(text)
     databases = metadata.get("databases", {})
     databases[database] = databases.pop(METADATA_DATABASE)
-    metadata.setdefault("plugins", {}).setdefault(plugin.plugin.NAME, {})["database"] = database
-    return deepcopy(metadata)
+    metadata.setdefault("plugins", {}).setdefault(PLUGIN_NAME, {})["database"] = database
+    return metadata
 
 
 def register_plugin() -> None:
     """Register the plugin once per process (Datasette's plugin manager is global)."""
-    if pm.get_plugin(plugin.plugin.NAME) is None:
-        pm.register(plugin, name=plugin.plugin.NAME)
+    if pm.get_plugin(PLUGIN_NAME) is None:
+        pm.register(storage.datasette, name=PLUGIN_NAME)
 
 
 def check_archive(db: str | Path) -> Path:
@@ -70,7 +69,7 @@ def listen(host: str, port: int) -> socket.socket:
     try:
         return socket.create_server((host, port), family=family)
     except OSError as error:
-        raise ArchiveError(f"cannot listen on {host}:{port}: {error.strerror or error}") from error
+        raise OSError(f"cannot listen on {host}:{port}: {error.strerror or error}") from error
 
 
 def url_of(sock: socket.socket) -> str:

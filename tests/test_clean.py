@@ -9,7 +9,9 @@ import pytest
 
 from scraper.clean import ExtractionError, NotAnArticle, clean
 from scraper.document import from_dict, render_text, to_dict
-from scraper.sites.indbiz import INDBIZ
+from scraper.sites import get_site
+
+INDBIZ = get_site("indbiz")
 
 FIXTURES = Path(__file__).parent / "fixtures" / "indbiz"
 GOLDEN = Path(__file__).parent / "golden" / "seed.txt"

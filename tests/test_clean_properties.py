@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 
 from scraper.clean import ExtractionError, clean
 from scraper.document import Document
-from scraper.sites.indbiz import INDBIZ
+from scraper.sites import get_site
 
 PAGES = [path.read_bytes() for path in sorted((Path(__file__).parent / "fixtures" / "indbiz").glob("*.html"))]
 URL = "https://indbiz.gov.in/some-article/"
+INDBIZ = get_site("indbiz")
 TAGS = ["p", "div", "span", "h1", "h2", "ul", "li", "table", "tr", "td", "article", "br", "script", "style", "figure", "a", "blockquote"]
 CLASSES = ["entry-title", "entry-content", "entry-excerpt", "key-highlights", "cat-links", "type-post", "single-post", "sharedaddy", ""]
 

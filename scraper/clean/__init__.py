@@ -92,9 +92,11 @@ def clean(
         raise ExtractionError("empty page")
     page = Selector(text=text, base_url=url)
     meta = read_metadata(page)
-    layers: list[tuple[str, Selectors]] = [("profile", profile.selectors)] if profile else []
-    layers.append(("wordpress", WORDPRESS))
-    if not (meta.ld_article or any(sel.article and page.css(sel.article) for _, sel in layers)):
+    layers = profile.selector_sets() if profile else []
+    if profile is None or profile.wordpress:
+        layers.append(("wordpress", WORDPRESS))
+    marked = meta.ld_article or any(sel.article and page.css(sel.article) for _, sel in layers)
+    if not marked and (profile is None or profile.require_article_marker):
         raise NotAnArticle("not an article page")
     return _Extraction(page, url, meta, layers, profile).document(summary_hint)
 
@@ -119,7 +121,7 @@ class _Extraction:
         self.date_formats = profile.date_formats if profile else ("%B %d, %Y",)
 
     def document(self, summary_hint: str) -> Document:
-        title = self._first("title", self._text, metadata=self.meta.title)
+        title = self._first("title", self._text, metadata=self.meta.title) or self._fallback_title()
         if not title:
             raise ExtractionError("no title")
         body, images = self._body()
@@ -175,6 +177,14 @@ class _Extraction:
             if parsed := _parse_datetime(_node_text(node), self.date_formats):
                 return parsed
         return None
+
+    def _fallback_title(self) -> str:
+        """A page nobody profiled, without metadata: its first `<h1>`, else its `<title>`."""
+        for css in ("h1", "title"):
+            if title := self._text(self.page.css(css)):
+                self.sources["title"] = "fallback"
+                return title
+        return ""
 
     def _body(self) -> tuple[list[str], list[Image]]:
         for layer, selectors in self.layers:

@@ -1,15 +1,28 @@
-"""Site profiles: what a crawl of one site needs to know, as data.
+"""Site profiles: what a crawl of one site needs to know, as data (one TOML file per site).
 
 A profile names where articles are listed (sitemaps, feed, listing pages), which URLs are
 articles, and the CSS selectors of each document field. Cleaning tries the profile's selectors
-first, then the page's metadata and WordPress' conventions (see `scraper.clean`).
+first (its dated redesigns newest first), then the page's metadata, then WordPress' conventions
+when the profile says the site is WordPress (see `scraper.clean`).
+
+Profiles are read from this package's `*.toml` files, then from `./sites/*.toml` and from the
+folders in `$NEWSDELTA_SITES` (":"-separated): a user adds a site by adding a file.
 """
 
 from __future__ import annotations
 
+import os
 import re
-from dataclasses import dataclass, field
+import tomllib
+from dataclasses import dataclass, field, fields
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
+
+from cssselect import SelectorError
+from parsel.csstranslator import HTMLTranslator
 
 
 @dataclass(frozen=True)
@@ -28,7 +41,7 @@ class Selectors:
     categories: str = ""
     tags: str = ""
     author: str = ""
-    #: One entry of the sidebar's "Recent Articles"; the four below are relative to it.
+    #: One entry of the sidebar's "Recent Articles"; the three below are relative to it.
     recent: str = ""
     recent_title: str = ""
     recent_date: str = ""
@@ -41,9 +54,17 @@ class Selectors:
 class ListingSelectors:
     """Where a listing page links to its articles and to its next page."""
 
-    entry_link: str
+    entry_link: str = ""
     entry_summary: str = ""
     next_page: str = ""
+
+
+@dataclass(frozen=True)
+class Redesign:
+    """The site's selectors from a date on: a redesign adds one, the old ones stay for old pages."""
+
+    since: date
+    selectors: Selectors
 
 
 @dataclass(frozen=True)
@@ -52,32 +73,144 @@ class SiteProfile:
     base_url: str
     #: Matched against a URL's path: only these are fetched as articles.
     article_path: re.Pattern[str]
-    selectors: Selectors
-    listing: ListingSelectors
+    selectors: Selectors = Selectors()
+    listing: ListingSelectors = ListingSelectors()
+    title: str = ""
     sitemaps: tuple[str, ...] = ("/wp-sitemap.xml",)
-    #: Sub-sitemaps to follow from a sitemap index (posts, not pages or taxonomies).
+    #: Sub-sitemaps to follow from a sitemap index (posts, not pages or taxonomies); empty: all.
     sitemap_follow: tuple[str, ...] = ()
     feed: str = "/feed/"
     listings: tuple[str, ...] = ("/",)
     #: How many listing pages `latest` mode reads at most.
     latest_pages: int = 3
-    #: `strptime` format of dates printed as text (when no machine-readable date is given).
+    #: `strptime` formats of dates printed as text (when no machine-readable date is given).
     date_formats: tuple[str, ...] = ("%B %d, %Y",)
-    extra: dict[str, str] = field(default_factory=dict)
+    #: Try WordPress' class-name conventions after the profile's own selectors.
+    wordpress: bool = True
+    #: Only pages marked as a single article are articles (False: any page with a title and body).
+    require_article_marker: bool = True
+    redesigns: tuple[Redesign, ...] = ()
+    source: str = ""
 
     def is_article_url(self, url: str) -> bool:
         return bool(self.article_path.match(urlsplit(url).path))
+
+    def selector_sets(self) -> list[tuple[str, Selectors]]:
+        """The profile's selectors, newest redesign first, each named for `Document.extraction`."""
+        newest_first = sorted(self.redesigns, key=lambda r: r.since, reverse=True)
+        return [(f"profile:{r.since.isoformat()}", r.selectors) for r in newest_first] + [("profile", self.selectors)]
 
 
 class UnknownSite(LookupError):
     pass
 
 
-def get_site(name: str) -> SiteProfile:
-    from scraper.sites.indbiz import INDBIZ
+class ProfileError(ValueError):
+    """A profile file that cannot be used; the message names the file and the field."""
 
-    sites = {INDBIZ.name: INDBIZ}
+
+# -- loading -------------------------------------------------------------------------------------
+
+_TRANSLATOR = HTMLTranslator()
+_TOP = {f.name for f in fields(SiteProfile)} - {"selectors", "listing", "redesigns", "article_path", "source"}
+
+
+def load_profile(path: Path) -> SiteProfile:
+    """Read and check one profile file; every error names the file and the field."""
     try:
-        return sites[name]
+        data = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ProfileError(f"{path}: {error}") from None
+    _no_unknown(path, "", data, _TOP | {"selectors", "listing", "redesigns", "article_path"})
+    for required in ("name", "article_path"):
+        if not data.get(required):
+            raise ProfileError(f"{path}: missing field {required}")
+    try:
+        article_path = re.compile(data.pop("article_path"))
+    except re.error as error:
+        raise ProfileError(f"{path}: article_path: bad regular expression: {error}") from None
+    selectors = _selectors(path, "selectors", data.pop("selectors", {}), Selectors)
+    listing = _selectors(path, "listing", data.pop("listing", {}), ListingSelectors)
+    redesigns = tuple(_redesign(path, index, entry) for index, entry in enumerate(data.pop("redesigns", [])))
+    for name in ("sitemaps", "sitemap_follow", "listings", "date_formats"):
+        if name in data:
+            data[name] = tuple(data[name])
+    for pattern in data.get("sitemap_follow", ()):
+        _regex(path, "sitemap_follow", pattern)
+    data.setdefault("base_url", "")
+    return SiteProfile(
+        **data, article_path=article_path, selectors=selectors, listing=listing, redesigns=redesigns, source=str(path)
+    )
+
+
+def _no_unknown(path: Path, prefix: str, data: dict[str, Any], known: set[str]) -> None:
+    if unknown := sorted(set(data) - known):
+        raise ProfileError(f"{path}: unknown field {prefix}{unknown[0]}")
+
+
+def _selectors(path: Path, table: str, data: dict[str, Any], kind: type[Any]) -> Any:
+    _no_unknown(path, f"{table}.", data, {f.name for f in fields(kind)})
+    for name, value in data.items():
+        for css in value if isinstance(value, list) else [value]:
+            try:
+                if css:
+                    _TRANSLATOR.css_to_xpath(css)
+            except (SelectorError, ValueError) as error:
+                raise ProfileError(f"{path}: {table}.{name}: bad CSS selector {css!r}: {error}") from None
+    if "prune" in data:
+        data["prune"] = tuple(data["prune"])
+    return kind(**data)
+
+
+def _redesign(path: Path, index: int, entry: dict[str, Any]) -> Redesign:
+    where = f"redesigns[{index}]"
+    _no_unknown(path, f"{where}.", entry, {"since", "selectors"})
+    since = entry.get("since")
+    if not isinstance(since, date):
+        raise ProfileError(f"{path}: {where}.since: a date like 2025-01-31")
+    return Redesign(since=since, selectors=_selectors(path, f"{where}.selectors", entry.get("selectors", {}), Selectors))
+
+
+def _regex(path: Path, name: str, pattern: str) -> None:
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        raise ProfileError(f"{path}: {name}: bad regular expression {pattern!r}: {error}") from None
+
+
+def profile_folders() -> list[Path]:
+    extra = [Path(p) for p in os.environ.get("NEWSDELTA_SITES", "").split(os.pathsep) if p]
+    return [Path(__file__).parent, Path("sites"), *extra]
+
+
+@cache
+def _registry(folders: tuple[Path, ...]) -> dict[str, SiteProfile]:
+    profiles: dict[str, SiteProfile] = {}
+    for folder in folders:
+        for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
+            profile = load_profile(path)
+            profiles[profile.name] = profile  # a user's file may replace a bundled profile
+    return profiles
+
+
+def sites() -> dict[str, SiteProfile]:
+    """Every profile, by name."""
+    return _registry(tuple(profile_folders()))
+
+
+def get_site(name: str) -> SiteProfile:
+    known = sites()
+    try:
+        return known[name]
     except KeyError:
-        raise UnknownSite(f"unknown site {name!r} (known: {', '.join(sorted(sites))})") from None
+        raise UnknownSite(f"unknown site {name!r} (known: {', '.join(sorted(known))})") from None
+
+
+def site_for_page(url: str, html: str) -> SiteProfile:
+    """`--site auto`: the profile of the URL's host, else `wordpress` for a WordPress page, else `generic`."""
+    host = urlsplit(url).hostname
+    for profile in sites().values():
+        if profile.base_url and urlsplit(profile.base_url).hostname == host:
+            return profile
+    looks_wordpress = "wp-content/" in html or 'content="WordPress' in html
+    return get_site("wordpress" if looks_wordpress else "generic")

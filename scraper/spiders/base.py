@@ -18,7 +18,7 @@ from w3lib.url import url_query_cleaner
 
 from scraper.clean import ExtractionError, NotAnArticle, clean
 from scraper.items import ArticleItem, FetchFailure, NotModified
-from scraper.sites import SiteProfile, get_site
+from scraper.sites import SiteProfile, get_site, site_for_page
 from storage.archive import Known
 
 #: Statuses that say the article is gone rather than that the fetch failed.
@@ -42,9 +42,12 @@ class ArticleSpider(scrapy.Spider):
 
     def __init__(self, *args: Any, site: str = "indbiz", base_url: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.profile: SiteProfile = get_site(site)
-        self.site_name = self.profile.name
-        self.base_url = (base_url or self.profile.base_url).rstrip("/")
+        #: None with `site="auto"`: each page picks its profile (`site_for_page`).
+        self.profile: SiteProfile | None = None if site == "auto" else get_site(site)
+        self.site_name = site
+        self.base_url = (base_url or (self.profile.base_url if self.profile else "")).rstrip("/")
+        if not self.base_url:
+            raise ValueError(f"site profile {site!r} has no address of its own: give --base-url")
         #: What the archive holds of this site; filled by the archive pipeline when it opens.
         self.known = Known()
         #: Article URLs requested so far (for finding known articles the site no longer lists).
@@ -94,9 +97,10 @@ class ArticleSpider(scrapy.Spider):
         if not _is_web_page(response):
             yield self.failure(response.url, f"not a web page ({_content_type(response) or 'no content type'})", response.status)
             return
+        profile = self.profile or site_for_page(response.url, response.text)
         try:
             document = clean(
-                response.body, response.url, self.profile, content_type=_content_type(response), summary_hint=summary_hint
+                response.body, response.url, profile, content_type=_content_type(response), summary_hint=summary_hint
             )
         except NotAnArticle as error:
             if response.meta.get("redirect_urls"):
@@ -111,6 +115,7 @@ class ArticleSpider(scrapy.Spider):
             return
         yield ArticleItem(
             document=document,
+            site=profile.name,
             html=response.body,
             encoding=response.encoding,
             fetched_url=response.url,

@@ -38,6 +38,8 @@ class SiteSpider(ArticleSpider):
 
     def __init__(self, *args: Any, mode: str = "full", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.profile is None:
+            raise ValueError("a site crawl needs a site profile (`--site auto` is for given URLs)")
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r} (one of: {', '.join(MODES)})")
         self.mode = mode

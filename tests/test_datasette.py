@@ -1,0 +1,340 @@
+"""`newsdelta serve`'s Datasette: canned queries, search, readable diffs and the Atom feed.
+
+One archive for the module, built as a user's is: the stand-in crawled, then edited (an article
+reworded, a hostile article reworded, one article taken down) and crawled again. Requests go
+through Datasette's own test client (`datasette.client`, async; run with `asyncio.run`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pytest
+from markupsafe import escape
+
+from scraper.document import render_text
+from scraper.serve import build_datasette, load_metadata
+from scraper.standin import StandinArticle, StandinServer, StandinSite
+from scraper.standin.site import IST
+from storage import queries
+from storage.datasette.feed import ATOM
+from tests.support import crawl, newsdelta, open_archive
+
+PROBE_SLUG = "probe-hostile-markup-in-an-article"
+SCRIPT = "<script>window.__pwned=1</script>"
+IMG = '<img src=x onerror="window.__pwned=1">'
+JS_LINK = '<a href="javascript:window.__pwned=1">the full statement</a>'
+#: Words the edit puts in; the word it takes out is the middle one of the first paragraph.
+INSERTED = "quietly amended"
+A = "{" + ATOM + "}"
+
+
+def hostile_article() -> StandinArticle:
+    """An article whose text is markup: an archive must show it as text, never run it."""
+    return StandinArticle(
+        slug=PROBE_SLUG,
+        title=f"{SCRIPT} Trade envoys meet in Delhi",
+        summary=f"Envoys met; {IMG} was in the summary.",
+        published=datetime(2024, 12, 30, 10, 0, tzinfo=IST),
+        categories=["Economy"],
+        highlights=[f"A highlight with {SCRIPT} in it."],
+        body=[f"{IMG} Envoys from twelve countries met in Delhi on Monday.", f"Read {JS_LINK} on the ministry site."],
+    )
+
+
+@dataclass(frozen=True)
+class Built:
+    """What `build_archive` did, for tests to look for."""
+
+    path: Path
+    edited_url: str
+    deleted_word: str
+    probe_url: str
+    removed_url: str
+
+
+def _reword(site: StandinSite, slug: str) -> str:
+    """Replace the middle word of paragraph 0 by INSERTED: one deletion, one insertion, context around."""
+    words = site.article(slug).paragraphs[0].split()
+    middle = len(words) // 2
+    site.edit_paragraph(slug, 0, " ".join([*words[:middle], INSERTED, *words[middle + 1 :]]))
+    return words[middle]
+
+
+def build_archive(path: Path) -> Built:
+    """Crawl the stand-in plus a hostile article, edit two articles and remove one, crawl again."""
+    with StandinServer(StandinSite()) as server:
+        site = server.site
+        site.add_article(hostile_article())
+        crawl(server, path)
+        plain = [a for a in site.articles() if not a.body_is_html and a.slug != PROBE_SLUG]
+        edited, removed = plain[1], plain[-1]
+        deleted_word = _reword(site, edited.slug)
+        _reword(site, PROBE_SLUG)
+        site.remove_article(removed.slug, status=410)
+        second = crawl(server, path)
+        assert (second["edited"], second["removed"]) == (2, 1), second
+        return Built(path, server.article_url(edited.slug), deleted_word, server.article_url(PROBE_SLUG), server.article_url(removed.slug))
+
+
+def add_records_that_are_no_flags(path: Path, url: str) -> dict[str, int]:
+    """A running crawl's edit, a held-back (suspect) edit and a re-clean: none is a flag."""
+    with sqlite3.connect(path) as conn:
+        article_id = conn.execute("select id from articles where url = ?", [url]).fetchone()[0]
+        finished = conn.execute("select max(id) from crawls").fetchone()[0]
+        running = conn.execute(
+            "insert into crawls (site, trigger, mode, started, status) values ('indbiz', 'cli', 'full', ?, 'running')",
+            [datetime.now(IST).isoformat(timespec="seconds")],
+        ).lastrowid
+        ids = {}
+        for name, kind, crawl_id in [("running", "edited", running), ("suspect", "suspect", finished), ("recleaned", "recleaned", finished)]:
+            ids[name] = conn.execute(
+                "insert into changes (article_id, crawl_id, kind, fields, detected_at) values (?, ?, ?, '[\"body\"]', ?)",
+                [article_id, crawl_id, kind, datetime.now(IST).isoformat(timespec="seconds")],
+            ).lastrowid
+    return ids
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return build_archive(tmp_path_factory.mktemp("datasette") / "archive.db")
+
+
+@pytest.fixture(scope="module")
+def no_flags(built: Built) -> dict[str, int]:
+    return add_records_that_are_no_flags(built.path, built.edited_url)
+
+
+@pytest.fixture(scope="module")
+def datasette(built: Built, no_flags: dict[str, int]) -> Any:
+    return build_datasette(built.path)
+
+
+def get(datasette: Any, path: str) -> httpx.Response:
+    response = asyncio.run(datasette.client.get(path))
+    assert response.status_code == 200, (path, response.status_code, response.text[:500])
+    return response
+
+
+def rows(datasette: Any, query: str, **params: str) -> list[dict[str, Any]]:
+    qs = "".join(f"&{name}={quote(value)}" for name, value in params.items())
+    return get(datasette, f"/archive/{query}.json?_shape=array{qs}").json()
+
+
+def flags(built: Built, **filters: Any) -> list[dict[str, Any]]:
+    with open_archive(built.path) as archive:
+        return queries.changes(archive, limit=200, **filters)
+
+
+# -- canned queries -----------------------------------------------------------------------------
+
+
+def test_latest_changes_are_the_flags_of_finished_crawls(datasette: Any, built: Built, no_flags: dict[str, int]) -> None:
+    got = rows(datasette, "recent_changes")
+    expected = flags(built)
+    assert [(r["change_id"], r["kind"], r["url"], r["title"]) for r in got] == [
+        (r["id"], r["kind"], r["url"], r["title"]) for r in expected
+    ]
+    assert {r["kind"] for r in got} == {"new", "edited", "removed"}
+    assert not set(no_flags.values()) & {r["change_id"] for r in got}
+    assert got[0]["change_id"] > got[-1]["change_id"]  # newest first
+
+
+def test_edited_in_the_last_7_days(datasette: Any, built: Built, tmp_path: Path) -> None:
+    got = rows(datasette, "edited_this_week")
+    assert [r["change_id"] for r in got] == [r["id"] for r in flags(built, kind="edited")]
+    assert {r["url"] for r in got} == {built.edited_url, built.probe_url}
+    older = tmp_path / "archive.db"
+    with sqlite3.connect(built.path) as source, sqlite3.connect(older) as copy:
+        source.backup(copy)
+        copy.execute("update changes set detected_at = datetime('now', '-8 days') where id = ?", [got[0]["change_id"]])
+    assert [r["change_id"] for r in rows(build_datasette(older), "edited_this_week")] == [got[1]["change_id"]]
+
+
+def test_history_of_one_article_by_url(datasette: Any, built: Built) -> None:
+    got = rows(datasette, "article_history", url=built.edited_url)
+    assert [(r["version"], r["kind"]) for r in got] == [(1, "new"), (2, "edited")]
+    with open_archive(built.path) as archive:
+        assert [r["version"] for r in got] == [r["version"] for r in queries.history(archive, built.edited_url)]
+    assert rows(datasette, "article_history", url="https://nowhere.example/") == []
+
+
+def test_removed_articles(datasette: Any, built: Built) -> None:
+    got = rows(datasette, "removed_articles")
+    assert [r["url"] for r in got] == [r["url"] for r in flags(built, kind="removed")] == [built.removed_url]
+
+
+def test_crawl_runs_with_counts(datasette: Any, built: Built) -> None:
+    got = rows(datasette, "crawl_runs")
+    with open_archive(built.path) as archive:
+        crawls = list(archive.db.query("select * from crawls order by id desc"))
+    assert [(r["id"], r["status"]) for r in got] == [(c["id"], c["status"]) for c in crawls]
+    second = next(r for r in got if r["id"] == 2)
+    assert (second["edited"], second["removed"], second["status"]) == (2, 1, "ok")
+    assert second["seconds"] >= 0
+
+
+def test_search_finds_an_article_by_a_body_word(datasette: Any, built: Built) -> None:
+    assert built.edited_url in [r["url"] for r in rows(datasette, "search_articles", q="quietly")]
+    assert built.edited_url in [r["url"] for r in rows(datasette, "search_articles", q="QUIETLY amended")]
+    assert rows(datasette, "search_articles", q='co-operation "unbalanced') == []
+    assert rows(datasette, "search_articles", q="") == []
+
+
+def test_the_search_box_on_articles(datasette: Any, built: Built) -> None:
+    found = get(datasette, "/archive/articles.json?_search=quietly&_shape=array").json()
+    assert {r["url"] for r in found} == {built.edited_url, built.probe_url}
+    page = get(datasette, "/archive/articles").text
+    assert 'name="_search"' in page
+
+
+def test_canned_queries_and_tables_are_described(datasette: Any) -> None:
+    metadata = get(datasette, "/-/metadata.json").json()
+    database = metadata["databases"]["archive"]
+    assert metadata["title"] and metadata["description"]
+    assert set(database["queries"]) == {
+        "recent_changes", "edited_this_week", "article_history", "removed_articles", "crawl_runs", "search_articles"
+    }
+    with open_archive(Path(datasette.databases["archive"].path)) as archive:
+        for table in ("articles", "versions", "changes", "crawls", "fetch_failures"):
+            assert set(database["tables"][table]["columns"]) == set(archive.db[table].columns_dict), table
+            assert database["tables"][table]["description"], table
+
+
+def test_facets_and_newest_first(datasette: Any) -> None:
+    changes = get(datasette, "/archive/changes.json?_shape=objects").json()
+    assert {"kind", "significance", "crawl_id"} <= set(changes["facet_results"])
+    ids = [r["id"] for r in changes["rows"]]
+    assert ids == sorted(ids, reverse=True)
+    articles = get(datasette, "/archive/articles.json?_shape=objects").json()
+    assert {"site", "status", "categories"} <= set(articles["facet_results"])
+
+
+def test_metadata_follows_the_file_name(built: Built, tmp_path: Path) -> None:
+    renamed = tmp_path / "news.db"
+    with sqlite3.connect(built.path) as source, sqlite3.connect(renamed) as copy:
+        source.backup(copy)
+    assert set(load_metadata("news")["databases"]) == {"news"}
+    datasette = build_datasette(renamed)
+    assert get(datasette, "/news/recent_changes.json?_shape=array").json()
+    assert "<ins>" in get(datasette, "/news/recent_changes").text
+
+
+# -- readable pages -----------------------------------------------------------------------------
+
+
+def edited_change(built: Built, url: str) -> int:
+    return next(r["id"] for r in flags(built, kind="edited") if r["url"] == url)
+
+
+def test_a_change_page_marks_insertions_and_deletions(datasette: Any, built: Built) -> None:
+    page = get(datasette, f"/-/newsdelta/changes/{edited_change(built, built.edited_url)}").text
+    assert f"<del>{escape(built.deleted_word)}</del>" in page
+    assert f"<ins>{INSERTED}</ins>" in page
+    assert 'type="application/atom+xml"' in page
+
+
+def test_diffs_are_readable_in_tables_and_queries(datasette: Any, built: Built) -> None:
+    change_id = edited_change(built, built.edited_url)
+    assert f"<ins>{INSERTED}</ins>" in get(datasette, f"/archive/changes/{change_id}").text
+    listing = get(datasette, "/archive/recent_changes").text
+    assert f"<ins>{INSERTED}</ins>" in listing
+    assert f'href="/-/newsdelta/changes/{change_id}"' in listing
+    assert "newsdelta.css" in listing
+    assert get(datasette, "/-/static-plugins/storage.datasette/newsdelta.css").text.count("ins")
+
+
+def test_a_version_page_is_the_site_text_layout(datasette: Any, built: Built) -> None:
+    with open_archive(built.path) as archive:
+        version_id = next(archive.db.query(
+            "select versions.id from versions join articles on articles.id = article_id where url = ? and version = 1",
+            [built.edited_url],
+        ))["id"]
+        text = render_text(queries.document(archive, built.edited_url, 1))
+    page = get(datasette, f"/-/newsdelta/versions/{version_id}").text
+    assert str(escape(text)) in page
+    assert built.deleted_word in text
+
+
+@pytest.mark.parametrize("path", ["change", "version", "/archive/recent_changes", "/archive/articles", "/archive/versions"])
+def test_hostile_text_is_escaped_everywhere(datasette: Any, built: Built, path: str) -> None:
+    with open_archive(built.path) as archive:
+        version_id = next(archive.db.query(
+            "select max(versions.id) as id from versions join articles on articles.id = article_id where url = ?", [built.probe_url]
+        ))["id"]
+    path = {"change": f"/-/newsdelta/changes/{edited_change(built, built.probe_url)}", "version": f"/-/newsdelta/versions/{version_id}"}.get(path, path)
+    page = get(datasette, path).text
+    assert "window.__pwned" in page  # the text is there…
+    for raw in ("<script>window", "<img src=x", "onerror=\"", "href=\"javascript:"):
+        assert raw not in page, (path, raw)  # …as text only
+
+
+def test_unknown_pages_are_404(datasette: Any) -> None:
+    for path in ("/-/newsdelta/changes/999999", "/-/newsdelta/versions/999999"):
+        assert asyncio.run(datasette.client.get(path)).status_code == 404
+    assert asyncio.run(datasette.client.get("/-/newsdelta/changes.atom?kind=suspect")).status_code == 400
+
+
+# -- the feed -----------------------------------------------------------------------------------
+
+
+def test_the_atom_feed_parses_and_lists_the_change(datasette: Any, built: Built) -> None:
+    response = get(datasette, "/-/newsdelta/changes.atom")
+    assert response.headers["content-type"].startswith("application/atom+xml")
+    root = ET.fromstring(response.content)
+    assert root.tag == f"{A}feed"
+    assert root.find(f"{A}id").text and root.find(f"{A}updated").text
+    entries = root.findall(f"{A}entry")
+    change_id = edited_change(built, built.edited_url)
+    entry = next(e for e in entries if e.find(f"{A}link[@rel='alternate']").get("href").endswith(f"/-/newsdelta/changes/{change_id}"))
+    assert entry.find(f"{A}title").text.startswith("edited: ")
+    assert entry.find(f"{A}link[@rel='related']").get("href") == built.edited_url
+    assert f"<ins>{INSERTED}</ins>" in entry.find(f"{A}content").text
+    probe = next(e for e in entries if e.find(f"{A}link[@rel='related']").get("href") == built.probe_url)
+    assert SCRIPT in probe.find(f"{A}title").text  # type="text": a reader shows it as text
+    html = probe.find(f"{A}content").text  # type="html": a reader renders it, so it is escaped
+    assert "window.__pwned" in html and "<script" not in html and "<img" not in html
+    ids = [e.find(f"{A}id").text for e in entries]
+    assert len(ids) == len(set(ids)) and all(i.startswith("urn:uuid:") for i in ids)
+
+
+def test_the_feed_for_one_kind(datasette: Any, built: Built) -> None:
+    root = ET.fromstring(get(datasette, "/-/newsdelta/changes.atom?kind=edited").content)
+    titles = [e.find(f"{A}title").text for e in root.findall(f"{A}entry")]
+    assert len(titles) == 2 and all(t.startswith("edited: ") for t in titles)
+
+
+# -- without the extras; the command ------------------------------------------------------------
+
+
+def test_plain_datasette_serves_the_archive(built: Built) -> None:
+    """`datasette archive.db` without newsdelta's metadata or plugin, in its own process."""
+    command = [str(Path(sys.executable).with_name("datasette")), str(built.path), "--get"]
+    latest = subprocess.run([*command, "/archive/latest_changes.json?_shape=array"], capture_output=True, text=True, timeout=60)
+    assert latest.returncode == 0, latest.stderr
+    assert {row["kind"] for row in json.loads(latest.stdout)} == {"new", "edited", "removed"}
+    found = subprocess.run([*command, "/archive/articles.json?_search=quietly&_shape=array"], capture_output=True, text=True, timeout=60)
+    assert built.edited_url in {row["url"] for row in json.loads(found.stdout)}
+
+
+def test_serve_refuses_a_missing_archive_in_one_line(tmp_path: Path) -> None:
+    result = newsdelta("serve", "--db", str(tmp_path / "missing.db"))
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0 and "no archive here" in result.stderr
+
+
+def test_serve_help_names_its_options() -> None:
+    help_text = newsdelta("serve", "--help").stdout
+    assert all(option in help_text for option in ("--db", "--port", "--host"))
+
