@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-
 from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler

@@ -14,7 +14,6 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.spiders import Spider
-
 from scrapy.utils.defer import deferred_from_coro
 
 from scraper.items import ArticleItem, FetchFailure, NotModified

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from scraper.runner import CrawlOptions, run_crawl
 from scraper.standin import StandinServer
 from storage.archive import Archive
 from storage.migrations import ArchiveError
-from scraper.runner import CrawlOptions, run_crawl
 from tests.support import NEWSDELTA, QUIET, ROOT, crawl, newsdelta, open_archive
 
 SPICES = "spice-exports-climb-on-demand-from-west-asia"

@@ -14,8 +14,8 @@ URL) and by the validate pipeline (same canonical URL).
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -121,7 +121,7 @@ class SiteSpider(ArticleSpider):
         summaries = [normalise_text(" ".join(node.css("::text").getall())) for node in response.css(listing.entry_summary)]
         if len(summaries) != len(links):
             summaries = [""] * len(links)
-        articles = [(without_tracking(link), summary) for link, summary in zip(links, summaries) if self.accepts(link)]
+        articles = [(without_tracking(link), summary) for link, summary in zip(links, summaries, strict=True) if self.accepts(link)]
         unseen = [link for link, _ in articles if link not in self.listed]
         self.listed.update(unseen)
         for link, summary in articles:
