@@ -18,7 +18,7 @@ from rich.console import Console
 
 from scraper.clean import ExtractionError
 from scraper.diffview import field_diffs
-from scraper.document import format_date, render_markdown, render_text, to_dict, to_json
+from scraper.document import render_markdown, render_text, to_dict, to_json
 from scraper.lock import EXIT_LOCKED, CrawlLocked, is_locked
 from scraper.runner import CrawlError, CrawlOptions, run_crawl, scrape_here
 from scraper.sites import ProfileError, UnknownSite
@@ -84,7 +84,8 @@ def demo(db: str, port: int) -> None:
         f"  newsdelta changes --db {db}\n"
         f"  newsdelta show {url} --version 1 --db {db}\n"
         f"  newsdelta diff {url} --db {db}\n"
-        f"  datasette {db}"
+        f"  newsdelta serve --db {db}     # Datasette with readable diffs and an Atom feed\n"
+        f"  datasette {db}                # plain Datasette"
     )
 
 

@@ -66,7 +66,9 @@ class Built:
 
 def _reword(site: StandinSite, slug: str) -> str:
     """Replace the middle word of paragraph 0 by INSERTED: one deletion, one insertion, context around."""
-    words = site.article(slug).paragraphs[0].split()
+    article = site.article(slug)
+    assert article is not None
+    words = article.paragraphs[0].split()
     middle = len(words) // 2
     site.edit_paragraph(slug, 0, " ".join([*words[:middle], INSERTED, *words[middle + 1 :]]))
     return words[middle]
@@ -97,12 +99,12 @@ def add_records_that_are_no_flags(path: Path, url: str) -> dict[str, int]:
             "insert into crawls (site, trigger, mode, started, status) values ('indbiz', 'cli', 'full', ?, 'running')",
             [datetime.now(IST).isoformat(timespec="seconds")],
         ).lastrowid
-        ids = {}
+        ids: dict[str, int] = {}
         for name, kind, crawl_id in [("running", "edited", running), ("suspect", "suspect", finished), ("recleaned", "recleaned", finished)]:
-            ids[name] = conn.execute(
+            ids[name] = int(conn.execute(
                 "insert into changes (article_id, crawl_id, kind, fields, detected_at) values (?, ?, ?, '[\"body\"]', ?)",
                 [article_id, crawl_id, kind, datetime.now(IST).isoformat(timespec="seconds")],
-            ).lastrowid
+            ).lastrowid or 0)
     return ids
 
 
@@ -221,6 +223,16 @@ def test_facets_and_newest_first(datasette: Any) -> None:
     assert {"site", "status", "categories"} <= set(articles["facet_results"])
 
 
+@pytest.mark.parametrize(
+    "page",
+    ["", "/archive", "/archive/articles", "/archive/versions", "/archive/changes", "/archive/crawls",
+     "/archive/fetch_failures", "/archive/latest_changes", "/archive/recent_changes", "/archive/edited_this_week",
+     "/archive/article_history", "/archive/removed_articles", "/archive/crawl_runs", "/archive/search_articles"],
+)
+def test_every_page_renders(datasette: Any, page: str) -> None:
+    assert "</html>" in get(datasette, page or "/").text
+
+
 def test_metadata_follows_the_file_name(built: Built, tmp_path: Path) -> None:
     renamed = tmp_path / "news.db"
     with sqlite3.connect(built.path) as source, sqlite3.connect(renamed) as copy:
@@ -289,29 +301,39 @@ def test_unknown_pages_are_404(datasette: Any) -> None:
 # -- the feed -----------------------------------------------------------------------------------
 
 
+def text(element: ET.Element, tag: str) -> str:
+    return element.findtext(f"{A}{tag}") or ""
+
+
+def href(entry: ET.Element, rel: str) -> str:
+    found = entry.find(f"{A}link[@rel='{rel}']")
+    return found.get("href", "") if found is not None else ""
+
+
 def test_the_atom_feed_parses_and_lists_the_change(datasette: Any, built: Built) -> None:
     response = get(datasette, "/-/newsdelta/changes.atom")
     assert response.headers["content-type"].startswith("application/atom+xml")
     root = ET.fromstring(response.content)
     assert root.tag == f"{A}feed"
-    assert root.find(f"{A}id").text and root.find(f"{A}updated").text
+    assert text(root, "id") and text(root, "title") and text(root, "updated")
     entries = root.findall(f"{A}entry")
+    assert len(entries) == len(flags(built)[:50])
     change_id = edited_change(built, built.edited_url)
-    entry = next(e for e in entries if e.find(f"{A}link[@rel='alternate']").get("href").endswith(f"/-/newsdelta/changes/{change_id}"))
-    assert entry.find(f"{A}title").text.startswith("edited: ")
-    assert entry.find(f"{A}link[@rel='related']").get("href") == built.edited_url
-    assert f"<ins>{INSERTED}</ins>" in entry.find(f"{A}content").text
-    probe = next(e for e in entries if e.find(f"{A}link[@rel='related']").get("href") == built.probe_url)
-    assert SCRIPT in probe.find(f"{A}title").text  # type="text": a reader shows it as text
-    html = probe.find(f"{A}content").text  # type="html": a reader renders it, so it is escaped
+    entry = next(e for e in entries if href(e, "alternate").endswith(f"/-/newsdelta/changes/{change_id}"))
+    assert text(entry, "title").startswith("edited: ")
+    assert href(entry, "related") == built.edited_url
+    assert f"<ins>{INSERTED}</ins>" in text(entry, "content")
+    probe = next(e for e in entries if href(e, "related") == built.probe_url)
+    assert SCRIPT in text(probe, "title")  # type="text": a reader shows it as text
+    html = text(probe, "content")  # type="html": a reader renders it, so it is escaped
     assert "window.__pwned" in html and "<script" not in html and "<img" not in html
-    ids = [e.find(f"{A}id").text for e in entries]
+    ids = [text(e, "id") for e in entries]
     assert len(ids) == len(set(ids)) and all(i.startswith("urn:uuid:") for i in ids)
 
 
 def test_the_feed_for_one_kind(datasette: Any, built: Built) -> None:
     root = ET.fromstring(get(datasette, "/-/newsdelta/changes.atom?kind=edited").content)
-    titles = [e.find(f"{A}title").text for e in root.findall(f"{A}entry")]
+    titles = [text(e, "title") for e in root.findall(f"{A}entry")]
     assert len(titles) == 2 and all(t.startswith("edited: ") for t in titles)
 
 
@@ -321,10 +343,10 @@ def test_the_feed_for_one_kind(datasette: Any, built: Built) -> None:
 def test_plain_datasette_serves_the_archive(built: Built) -> None:
     """`datasette archive.db` without newsdelta's metadata or plugin, in its own process."""
     command = [str(Path(sys.executable).with_name("datasette")), str(built.path), "--get"]
-    latest = subprocess.run([*command, "/archive/latest_changes.json?_shape=array"], capture_output=True, text=True, timeout=60)
+    latest = subprocess.run([*command, "/archive/latest_changes.json?_shape=array"], capture_output=True, text=True, timeout=60, check=False)
     assert latest.returncode == 0, latest.stderr
     assert {row["kind"] for row in json.loads(latest.stdout)} == {"new", "edited", "removed"}
-    found = subprocess.run([*command, "/archive/articles.json?_search=quietly&_shape=array"], capture_output=True, text=True, timeout=60)
+    found = subprocess.run([*command, "/archive/articles.json?_search=quietly&_shape=array"], capture_output=True, text=True, timeout=60, check=False)
     assert built.edited_url in {row["url"] for row in json.loads(found.stdout)}
 
 

@@ -21,6 +21,7 @@ import sqlite_utils
 from datasette import hookimpl
 from datasette.database import Database
 from datasette.utils.asgi import BadRequest, NotFound, Request, Response
+from datasette.version import __version__ as datasette_version
 from markupsafe import Markup
 
 from scraper.document import render_text
@@ -180,6 +181,7 @@ async def change_page(datasette: Any, request: Request) -> Response:
         "history_href": _history_href(datasette, db.name, change["url"]),
         "feed_href": feed_path(datasette),
         "database": db.name,
+        "datasette_version": datasette_version,
     }
     return Response.html(await datasette.render_template(f"{NAME}/change.html", context, request=request))
 
@@ -198,6 +200,7 @@ async def version_page(datasette: Any, request: Request) -> Response:
         "history_href": _history_href(datasette, db.name, version["url"]),
         "feed_href": feed_path(datasette),
         "database": db.name,
+        "datasette_version": datasette_version,
     }
     return Response.html(await datasette.render_template(f"{NAME}/version.html", context, request=request))
 
