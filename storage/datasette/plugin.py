@@ -177,11 +177,7 @@ async def change_page(datasette: Any, request: Request) -> Response:
         "text": await _document_text(db, change["url"], version) if change["kind"] == "new" and version else None,
         "this_version": await _version_link(datasette, db, change["article_id"], version),
         "previous_version": await _version_link(datasette, db, change["article_id"], (version or 1) - 1),
-        "row_href": datasette.urls.row(db.name, "changes", change["id"]),
-        "history_href": _history_href(datasette, db.name, change["url"]),
-        "feed_href": feed_path(datasette),
-        "database": db.name,
-        "datasette_version": datasette_version,
+        **_page_links(datasette, db, "changes", change),
     }
     return Response.html(await datasette.render_template(f"{NAME}/change.html", context, request=request))
 
@@ -196,13 +192,20 @@ async def version_page(datasette: Any, request: Request) -> Response:
         "article_href": safe_href(version["url"]),
         "previous_version": await _version_link(datasette, db, version["article_id"], number - 1),
         "next_version": await _version_link(datasette, db, version["article_id"], number + 1),
-        "row_href": datasette.urls.row(db.name, "versions", version["id"]),
-        "history_href": _history_href(datasette, db.name, version["url"]),
+        **_page_links(datasette, db, "versions", version),
+    }
+    return Response.html(await datasette.render_template(f"{NAME}/version.html", context, request=request))
+
+
+def _page_links(datasette: Any, db: Database, table: str, row: dict[str, Any]) -> dict[str, Any]:
+    """What every page of the plugin links to: the row itself, the article's history, the feed."""
+    return {
+        "row_href": datasette.urls.row(db.name, table, row["id"]),
+        "history_href": _history_href(datasette, db.name, row["url"]),
         "feed_href": feed_path(datasette),
         "database": db.name,
         "datasette_version": datasette_version,
     }
-    return Response.html(await datasette.render_template(f"{NAME}/version.html", context, request=request))
 
 
 def _history_href(datasette: Any, database: str, url: str) -> str:
