@@ -67,7 +67,10 @@ def test_edit_retitle_and_new_article_are_each_flagged(live_site: StandinServer,
     site = live_site.site
     first = crawl(live_site, db_path)
     edited, retitled = site.articles()[10], site.articles()[20]
-    site.edit_paragraph(edited.slug, 1, "A paragraph the editors rewrote after publication, with new figures.")
+    rewritten = "Editors rewrote this passage later, quoting revised tallies."
+    # Every word new, so the diff is exactly one deletion and one insertion of whole paragraphs.
+    assert not set(rewritten.lower().split()) & set(edited.body[1].lower().split())
+    site.edit_paragraph(edited.slug, 1, rewritten)
     site.retitle(retitled.slug, retitled.title + " (updated)")
     site.add_article(StandinArticle(
         slug="india-signs-new-trade-pact", title="India signs a new trade pact", summary="A new pact was signed.",
@@ -79,10 +82,10 @@ def test_edit_retitle_and_new_article_are_each_flagged(live_site: StandinServer,
     assert set(flagged) == {live_site.article_url(s) for s in (edited.slug, retitled.slug, "india-signs-new-trade-pact")}
     body_change = flagged[live_site.article_url(edited.slug)]
     assert (body_change["kind"], json.loads(body_change["fields"])) == ("edited", ["body"])
-    assert body_change["words_added"] == len("A paragraph the editors rewrote after publication, with new figures.".split())
+    assert body_change["words_added"] == len(rewritten.split())
     assert body_change["words_removed"] == len(edited.body[1].split())
     diff = json.loads(body_change["diff"])["body"]
-    assert ["insert", "A paragraph the editors rewrote after publication, with new figures."] in diff
+    assert ["insert", rewritten] in diff
     title_change = flagged[live_site.article_url(retitled.slug)]
     assert (title_change["kind"], json.loads(title_change["fields"])) == ("edited", ["title"])
     assert ["insert", "(updated)"] in json.loads(title_change["diff"])["title"]
