@@ -167,8 +167,9 @@ class StandinSite:
         return self._gone.get(slug)
 
     def categories(self) -> list[str]:
+        """Every page's menu lists them: kept by `_reindex`, not recounted per page (20,000 articles)."""
         with self._lock:
-            return sorted({c for a in self._articles.values() for c in a.categories})
+            return list(self._categories)
 
     def recent(self) -> list[StandinArticle]:
         return self._newest_first[:RECENT_COUNT]
@@ -235,6 +236,7 @@ class StandinSite:
     def _reindex(self) -> None:
         self.revision += 1
         self._newest_first = sorted(self._articles.values(), key=lambda a: a.published, reverse=True)
+        self._categories = sorted({c for a in self._articles.values() for c in a.categories})
 
     # -- pages --------------------------------------------------------------------------------
 
