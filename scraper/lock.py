@@ -15,6 +15,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
 
+from storage.migrations import ArchiveError
+
 #: `newsdelta crawl`'s exit code when another crawl holds the archive (EX_TEMPFAIL, as cron knows it).
 EXIT_LOCKED = 75
 
@@ -34,7 +36,10 @@ class CrawlLock:
         self._file: int | None = None
 
     def acquire(self) -> None:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:  # a read-only file system or folder: nothing can be archived
+            raise ArchiveError(f"cannot write beside the archive ({error.strerror}): {self.path}") from None
         deadline = time.monotonic() + self.wait_s
         while True:
             try:

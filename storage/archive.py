@@ -9,6 +9,7 @@ process.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import zlib
 from collections import Counter
@@ -164,10 +165,14 @@ class Archive:
         self.path = path
 
     @classmethod
-    def open(cls, path: str | Path, *, create: bool = True, readonly: bool = False, max_mb: float = 0) -> Archive:
+    def open(
+        cls, path: str | Path, *, create: bool = True, readonly: bool = False, max_mb: float = 0, any_thread: bool = False
+    ) -> Archive:
         """Open (and create or migrate) the archive at `path`.
 
         `max_mb` caps the file's size: past it, writes fail as on a full disk, cleanly.
+        `any_thread`: the archive may be used from another thread than the one that opened it,
+        by one thread at a time (a crawl writes from a thread of its own, see `scraper.pipelines`).
         """
         path = Path(path)
         if not path.exists() and (readonly or not create):
@@ -175,10 +180,11 @@ class Archive:
         if path.exists():
             _check_whole(path)
         with _sqlite_errors(path):
+            same_thread = not any_thread
             if readonly:
-                conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+                conn = _connect_readonly(path, same_thread)
             else:
-                conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+                conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=same_thread)
             try:
                 db = sqlite_utils.Database(conn)
                 if not readonly:
@@ -554,6 +560,19 @@ def _check_whole(path: Path) -> None:
 
 def _seconds_between(earlier: str, later: str) -> float:
     return (datetime.fromisoformat(later) - datetime.fromisoformat(earlier)).total_seconds()
+
+
+def _connect_readonly(path: Path, same_thread: bool) -> sqlite3.Connection:
+    """A read-only connection, also to an archive on a read-only file system.
+
+    Reading a WAL database needs its `-shm` file, which a read-only folder cannot hold; there,
+    nothing can be writing the file either, so SQLite may read it as `immutable`.
+    """
+    mode = "ro" if os.access(path.parent, os.W_OK) else "ro&immutable=1"
+    return sqlite3.connect(
+        f"file:{path}?mode={mode}", uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+        check_same_thread=same_thread,
+    )
 
 
 def _check_readable(db: sqlite_utils.Database, path: Path) -> None:

@@ -295,3 +295,33 @@ def test_a_full_disk_stops_the_crawl_cleanly(live_site: StandinServer, db_path: 
         assert archive.db["articles"].count == archived["new"]  # nothing lost
         edited = archive.db.execute("select count(*) from changes where kind = 'edited'").fetchone()[0]
         assert archive.db["versions"].count == archived["new"] + edited
+
+
+def read_only_mount(folder: Path, *command: str) -> subprocess.CompletedProcess[str]:
+    """Run `command` where `folder` is a read-only file system (a private bind mount).
+
+    As root, file modes cannot make an archive read-only; a read-only mount can, for root too.
+    """
+    script = f'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"'
+    return subprocess.run(
+        ["unshare", "--mount", "sh", "-c", script, str(folder), *command],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+def test_a_read_only_archive_is_refused_in_one_line_and_still_read(
+    live_site: StandinServer, db_path: Path, archived: dict
+) -> None:
+    probe = read_only_mount(db_path.parent, "true")
+    if probe.returncode != 0:
+        pytest.skip(f"no mount namespace here to make a read-only file system: {probe.stderr.strip()}")
+    before = db_path.read_bytes()
+    crawled = read_only_mount(db_path.parent, NEWSDELTA, "crawl", "--db", str(db_path), "--base-url", live_site.url)
+    assert crawled.returncode == 1
+    assert crawled.stderr.strip().splitlines() == [
+        f"newsdelta: error: cannot write beside the archive (Read-only file system): {db_path}.lock"
+    ]
+    assert db_path.read_bytes() == before
+    read = read_only_mount(db_path.parent, NEWSDELTA, "changes", "--db", str(db_path), "--format", "json", "--limit", "1000")
+    assert read.returncode == 0, read.stderr
+    assert len(json.loads(read.stdout)) == archived["new"]
