@@ -6,8 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from lxml import html as lxml_html
 
 from scraper.clean import ExtractionError, NotAnArticle, clean
+from scraper.clean.blocks import body_blocks
+from scraper.clean.density import main_content
 from scraper.document import from_dict, render_text, to_dict
 from scraper.sites import get_site
 
@@ -110,3 +113,70 @@ def test_unclosed_tags_and_br_lines_become_separate_paragraphs() -> None:
         "<p>First line<br>second&nbsp;line<p>Unclosed <b>bold</p><ul><li>one<li>two</ul></div></body></html>"
     )
     assert clean(html, "https://indbiz.gov.in/t/", INDBIZ).body == ("First line", "second line", "Unclosed bold", "one", "two")
+
+
+# -- the fallback's main-content detection (scraper/clean/density.py), on hand-written pages --
+
+PROSE = (
+    "The harbour board approved the new berth on Monday, after two years of studies, and work will start in spring.",
+    "Shipping lines had asked for deeper water for years, the board said, and the dredging is paid for by the state.",
+    "Fishermen, who use the old quay, worried about noise, but the board promised that their moorings would stay.",
+    "The berth will take the largest container ships, which now unload in the next port, two hours down the coast.",
+)
+
+
+def fallback_paragraphs(html: str) -> list[str]:
+    """What the fallback finds in a page: `main_content`'s element, read by `body_blocks`."""
+    element = main_content(lxml_html.document_fromstring(html))
+    assert element is not None
+    return body_blocks(element, "https://paper.example/a")[0]
+
+
+def test_fallback_finds_br_separated_text_in_a_div() -> None:
+    html = (
+        "<html><body><div><a href='/'>Home</a> | <a href='/news'>News</a> | <a href='/about'>About</a></div>"
+        f"<div><p>Subscribe to our newsletter today</p></div><div>{PROSE[0]}<br><br>{PROSE[1]}<br>{PROSE[2]}</div>"
+        "<div><p>Comments are closed.</p></div></body></html>"
+    )
+    assert fallback_paragraphs(html) == list(PROSE[:3])
+
+
+def test_fallback_merges_a_body_split_across_sibling_containers() -> None:
+    def chunk(*paragraphs: str) -> str:
+        rail = "<div><h4>Most popular</h4><a href='/1'>Ten tools for the garden</a> <a href='/2'>Best phones</a></div>"
+        prose = "".join(f"<p>{text}</p>" for text in paragraphs)
+        return f"<div class='row'><div class='col'><div class='text'>{prose}</div></div>{rail}</div>"
+
+    ad = "<div class='row ad'><div class='slot'></div></div>"
+    html = (
+        f"<html><body><div id='chunks'>{chunk(PROSE[0], PROSE[1])}{ad}{chunk(PROSE[2])}{ad}{chunk(PROSE[3])}"
+        "</div></body></html>"
+    )
+    assert fallback_paragraphs(html) == list(PROSE)
+
+
+def test_fallback_leaves_out_a_gallery_and_a_related_links_list_inside_the_article() -> None:
+    gallery = "".join(
+        f"<div><img src='/p{i}.jpg'><span>Photo {i}: the quay at dawn, seen from the lighthouse, in May.</span></div>"
+        for i in range(4)
+    )
+    related = "".join(f"<li><a href='/story-{i}'>Another story about the harbour, part {i}</a></li>" for i in range(5))
+    html = (
+        f"<html><body><div class='story'><p>{PROSE[0]}</p><p>{PROSE[1]}</p><div class='gallery'>{gallery}</div>"
+        f"<p>{PROSE[2]}</p><ul>{related}</ul><p>{PROSE[3]}</p></div></body></html>"
+    )
+    assert fallback_paragraphs(html) == list(PROSE)
+
+
+def test_a_footer_full_of_links_never_wins() -> None:
+    links = "".join(
+        f"<li><a href='/section-{i}'>All the news from section {i}, with opinion, analysis and more</a></li>"
+        for i in range(40)
+    )
+    html = (
+        f"<html><body><div class='article'><p>{PROSE[0]}</p><p>{PROSE[1]}</p></div>"
+        f"<div class='site-map'><ul>{links}</ul></div><footer><p>{PROSE[2]}</p><p>{PROSE[3]}</p>"
+        f"<p>{PROSE[2]}</p></footer></body></html>"
+    )
+    assert fallback_paragraphs(html) == list(PROSE[:2])
+

@@ -21,6 +21,7 @@ from parsel import Selector, SelectorList
 from w3lib.encoding import html_to_unicode
 
 from scraper.clean.blocks import body_blocks
+from scraper.clean.density import main_content
 from scraper.clean.errors import ExtractionError, NotAnArticle
 from scraper.clean.metadata import PageMetadata, read_metadata
 from scraper.document import Document, Image, RecentArticle
@@ -189,12 +190,12 @@ class _Extraction:
     def _body(self) -> tuple[list[str], list[Image]]:
         for layer, selectors in self.layers:
             if selectors.body and (found := self.page.css(selectors.body)):
-                blocks, images = body_blocks(found[0].get(), self.url, selectors.prune)
+                blocks, images = body_blocks(found[0].root, self.url, selectors.prune)
                 if blocks:
                     self.sources["body"] = layer
                     return blocks, images
-        if (element := _densest_block(self.page)) is not None:
-            blocks, images = body_blocks(element.get(), self.url)
+        if (element := main_content(self.page.root)) is not None:
+            blocks, images = body_blocks(element, self.url)
             self.sources["body"] = "fallback"
             return blocks, images
         return [], []
@@ -257,12 +258,3 @@ def _as_date(value: datetime | None) -> date | None:
     """The date as the site printed it: in the site's own time zone, not converted."""
     return value.date() if value else None
 
-
-def _densest_block(page: Selector) -> Selector | None:
-    """The element holding the most paragraph text directly: a theme-independent body guess."""
-    best, best_score = None, 0
-    for candidate in page.xpath("//body//*[p]"):
-        score = sum(len(normalise_text(p.xpath("string()").get(""))) for p in candidate.xpath("./p"))
-        if score > best_score:
-            best, best_score = candidate, score
-    return best

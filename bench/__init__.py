@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench` (speed and size, bench/README.md) and `python -m bench.quality`."""
