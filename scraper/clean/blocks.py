@@ -1,17 +1,24 @@
 """The article's body element → paragraphs in reading order, with BeautifulSoup.
 
 Only the body fragment is parsed here (the page was located with lxml), which keeps
-BeautifulSoup's cost to a few milliseconds a page.
+BeautifulSoup's cost to a few milliseconds a page. What is never prose (scripts, share
+buttons, ads…) is cut out on the lxml side first, with compiled XPaths over a copy of the
+element: soupsieve's `select`, once per selector, cost more than the rest of cleaning together
+(bench/README.md).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from copy import deepcopy
+from functools import lru_cache
 from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import CData, Comment, Declaration, Doctype, ProcessingInstruction
+from lxml import etree
+from parsel.csstranslator import css2xpath
 
 from scraper.document import Image
 from scraper.text import normalise_text
@@ -53,16 +60,65 @@ _SKIPPED_STRINGS = (Comment, CData, Declaration, Doctype, ProcessingInstruction)
 _BREAK = "\x1e"
 
 
-def body_blocks(fragment: str, base_url: str, prune: Iterable[str] = ()) -> tuple[list[str], list[Image]]:
-    """Paragraphs (headings, list items, quotes and table rows each one) and the images."""
-    soup = BeautifulSoup(fragment, "lxml")
-    for selector in (*ALWAYS_PRUNE, *prune):
-        for element in soup.select(selector):
-            element.decompose()
+def body_blocks(
+    element: etree._Element | str, base_url: str, prune: Iterable[str] = ()
+) -> tuple[list[str], list[Image]]:
+    """Paragraphs (headings, list items, quotes and table rows each one) and the images.
+
+    `element` is the body element of the page's lxml tree (parsel's `.root`); it is not changed.
+    """
+    selectors = (*ALWAYS_PRUNE, *prune)
+    try:
+        soup = BeautifulSoup(_pruned_html(element, selectors), "lxml")
+    except (TypeError, ValueError):  # text, not an element; or a tail lxml will not hold (NUL…)
+        soup = _pruned_soup(element, selectors)
     images = _take_images(soup, base_url)
     blocks: list[str] = []
     _walk(soup, blocks, [])
     return [block for block in blocks if not INSERT.match(block)], images
+
+
+def _pruned_html(element: etree._Element | str, selectors: tuple[str, ...]) -> str:
+    """The element's HTML without what `selectors` match, each in turn (a tail text stays)."""
+    if not isinstance(element, etree._Element):
+        raise TypeError("not an element")
+    kept = deepcopy(element)  # the page's tree is still read for other fields
+    for selector in selectors:
+        for node in _xpath(selector)(kept):
+            if node is kept:
+                return ""
+            _drop(node)
+    return etree.tostring(kept, method="html", encoding="unicode", with_tail=False)
+
+
+def _pruned_soup(element: etree._Element | str, selectors: tuple[str, ...]) -> BeautifulSoup:
+    """The same with BeautifulSoup alone: slower, for what lxml cannot do."""
+    if not isinstance(element, str):
+        element = etree.tostring(element, method="html", encoding="unicode", with_tail=False)
+    soup = BeautifulSoup(element, "lxml")
+    for selector in selectors:
+        for found in soup.select(selector):
+            found.decompose()
+    return soup
+
+
+def _drop(node: etree._Element) -> None:
+    """Remove `node` and its subtree, keeping the text that follows it (lxml's `drop_tree`)."""
+    parent = node.getparent()
+    if parent is None:
+        return
+    if node.tail:
+        previous = node.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + node.tail
+        else:
+            parent.text = (parent.text or "") + node.tail
+    parent.remove(node)
+
+
+@lru_cache(maxsize=256)
+def _xpath(selector: str) -> etree.XPath:
+    return etree.XPath(css2xpath(selector))
 
 
 def _take_images(soup: BeautifulSoup, base_url: str) -> list[Image]:
