@@ -3,18 +3,26 @@
 `ValidatePipeline` drops what must not be archived (a second copy of the same canonical URL);
 `ArchivePipeline` writes documents in batches, one transaction each, records failures, and
 closes the crawl's row with Scrapy's stats and the end-of-crawl summary.
+
+Batches are written by a thread of their own, one after another, while the crawl goes on
+downloading and cleaning: compressing pages and SQLite's work release the GIL, so a write
+overlaps the crawl instead of stopping it (bench/README.md has the figures).
 """
 
 from __future__ import annotations
 
 import sys
+from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.spiders import Spider
-from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from twisted.internet.defer import Deferred
 
 from scraper.items import ArticleItem, FetchFailure, NotModified
 from scraper.summary import render_held_back, render_summary
@@ -38,6 +46,18 @@ class ValidatePipeline:
         return item
 
 
+@dataclass
+class _Batch:
+    """What the pipeline buffered since the last write."""
+
+    fetched: list[Fetched] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    not_modified: list[NotModified] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.fetched) + len(self.failures) + len(self.not_modified)
+
+
 class ArchivePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -53,11 +73,13 @@ class ArchivePipeline:
         intervals = settings.getdict("NEWSDELTA_RECHECK_HOURS")
         self.policy = RecheckPolicy(**{key: float(value) for key, value in intervals.items()})
         self.recheck_all = settings.getbool("NEWSDELTA_RECHECK_ALL")
-        self.fetched: list[Fetched] = []
-        self.failures: list[Failure] = []
-        self.not_modified: list[NotModified] = []
+        self.batch = _Batch()
         self.archive: Archive | None = None
         self.crawl_id = 0
+        #: Writes batches one after another, off the crawl's thread.
+        self.writer: ThreadPoolExecutor | None = None
+        #: Set by the writer when the archive refused a write: later batches are dropped.
+        self.broken = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -67,7 +89,10 @@ class ArchivePipeline:
 
     def open_spider(self) -> None:
         spider = self.crawler.spider
-        self.archive = Archive.open(self.path, max_mb=self.crawler.settings.getfloat("NEWSDELTA_MAX_DB_MB"))
+        self.archive = Archive.open(
+            self.path, max_mb=self.crawler.settings.getfloat("NEWSDELTA_MAX_DB_MB"), any_thread=True
+        )
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdelta-archive")
         self.crawl_id = self.archive.start_crawl(
             site=spider.site_name, mode=spider.mode, trigger=self.trigger, base_url=spider.base_url
         )
@@ -78,9 +103,9 @@ class ArchivePipeline:
         self.crawler.stats.set_value("newsdelta/crawl_id", self.crawl_id)
         spider.logger.info("archive %s: crawl %d started", self.path, self.crawl_id)
 
-    def process_item(self, item: Any) -> Any:
+    async def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticleItem):
-            self.fetched.append(
+            self.batch.fetched.append(
                 Fetched(
                     document=item.document,
                     html=item.html,
@@ -92,51 +117,83 @@ class ArchivePipeline:
                 )
             )
         elif isinstance(item, NotModified):
-            self.not_modified.append(item)
+            self.batch.not_modified.append(item)
         elif isinstance(item, FetchFailure):
             self.crawler.spider.logger.warning("fetch failed: %s (%s)", item.url, item.reason)
-            self.failures.append(
+            self.batch.failures.append(
                 Failure(url=item.url, reason=item.reason, status=item.status, failed_at=item.failed_at, gone=item.gone)
             )
-        if len(self.fetched) + len(self.failures) + len(self.not_modified) >= self.batch_size:
-            self.flush()
+        if len(self.batch) >= self.batch_size:
+            # The item is done when its batch is written: a crawl never runs far ahead of its archive.
+            await maybe_deferred_to_future(self.flush())
         return item
 
-    def flush(self) -> None:
-        """Write what is buffered; if the archive refuses (disk full, locked…), stop the crawl."""
-        if self.archive is None:
-            return
-        try:
-            self._write()
-        except ArchiveError as error:
-            self.fetched, self.failures, self.not_modified = [], [], []
+    def flush(self) -> Deferred[None]:
+        """Hand what is buffered to the writer; fires once it and every earlier batch are written.
+
+        If the archive refuses (disk full, locked…), the crawl stops.
+        """
+        batch, self.batch = self.batch, _Batch()
+        done: Deferred[None] = Deferred()
+        if self.archive is None or self.writer is None:
+            done.callback(None)
+            return done
+        from twisted.internet import reactor
+
+        def written(future: Future[tuple[Counter[str], ArchiveError | None]]) -> None:
+            try:
+                result = future.result()
+            except BaseException as error:  # a bug, not a refusal: Scrapy logs it with the item
+                reactor.callFromThread(done.errback, error)  # type: ignore[attr-defined]
+            else:
+                reactor.callFromThread(self._written, result, done)  # type: ignore[attr-defined]
+
+        self.writer.submit(self._write, batch).add_done_callback(written)
+        return done
+
+    def _written(self, result: tuple[Counter[str], ArchiveError | None], done: Deferred[None]) -> None:
+        """Back in the crawl's thread: count what was written, or stop the crawl."""
+        counts, error = result
+        for key, count in counts.items():
+            self.crawler.stats.inc_value(key, count)
+        if error is not None and self.archive is not None:
             self.crawler.stats.set_value("newsdelta/archive_error", str(error))
             self.crawler.spider.logger.error("stopping the crawl: %s", error)
             self.archive.close()
             self.archive = None
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
+        done.callback(None)
 
-    def _write(self) -> None:
-        assert self.archive is not None
-        stats = self.crawler.stats
-        if self.fetched:
-            for outcome in self.archive.record(self.crawl_id, self.fetched):
-                stats.inc_value(f"newsdelta/{outcome.kind}")
-            self.fetched = []
-        if self.not_modified:
-            self.archive.touch(self.crawl_id, [item.url for item in self.not_modified])
-            stats.inc_value("newsdelta/not_modified", len(self.not_modified))
-            self.not_modified = []
-        if self.failures:
-            removed = self.archive.record_failures(self.crawl_id, self.failures, confirm_after_s=self.confirm_removal_after)
-            stats.inc_value("newsdelta/removed", removed)
-            stats.inc_value("newsdelta/failed", len(self.failures) - removed)
-            self.failures = []
+    def _write(self, batch: _Batch) -> tuple[Counter[str], ArchiveError | None]:
+        """In the writer's thread: one batch, in the order the crawl met its items."""
+        counts: Counter[str] = Counter()
+        if self.broken or self.archive is None or not batch:
+            return counts, None
+        try:
+            if batch.fetched:
+                for outcome in self.archive.record(self.crawl_id, batch.fetched):
+                    counts[f"newsdelta/{outcome.kind}"] += 1
+            if batch.not_modified:
+                self.archive.touch(self.crawl_id, [item.url for item in batch.not_modified])
+                counts["newsdelta/not_modified"] += len(batch.not_modified)
+            if batch.failures:
+                removed = self.archive.record_failures(
+                    self.crawl_id, batch.failures, confirm_after_s=self.confirm_removal_after
+                )
+                counts["newsdelta/removed"] += removed
+                counts["newsdelta/failed"] += len(batch.failures) - removed
+        except ArchiveError as error:
+            self.broken = True
+            return counts, error
+        return counts, None
 
-    def close_spider(self) -> None:
-        self.flush()
+    async def close_spider(self) -> None:
+        await maybe_deferred_to_future(self.flush())
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.writer is not None:
+            self.writer.shutdown(wait=True)
+            self.writer = None
         if self.archive is None:
             return
         stats = self.crawler.stats.get_stats()

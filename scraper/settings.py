@@ -51,6 +51,10 @@ LOG_LEVEL = "INFO"
 NEWSDELTA_DB = os.environ.get("NEWSDELTA_DB", "archive.db")
 NEWSDELTA_TRIGGER = "scrapy"  # cli / schedule / cron / demo / scrapy: recorded in `crawls`
 NEWSDELTA_BATCH_SIZE = 100  # documents written per transaction
+# Clean pages in a worker process while the crawl downloads (bench/README.md): on when the
+# machine has a core to spare.
+_cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+NEWSDELTA_CLEAN_WORKER = _cpus > 1
 NEWSDELTA_SUMMARY = True  # print the end-of-crawl summary
 NEWSDELTA_PROGRESS_INTERVAL = 10.0  # seconds between progress lines; 0 turns them off
 # Change tracking (see storage.archive): a 404 is a removal only when seen twice this far apart.

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.reactor import is_asyncio_reactor_installed
 from twisted.python.failure import Failure
 from w3lib.url import url_query_cleaner
 
 from scraper.clean import ExtractionError, NotAnArticle, clean
+from scraper.document import Document
 from scraper.items import ArticleItem, FetchFailure, NotModified
 from scraper.sites import SiteProfile, get_site, site_for_page
+from scraper.worker import CleanWorker, WorkerGone
 from storage.archive import Known
 
 #: Statuses that say the article is gone rather than that the fetch failed.
@@ -52,6 +56,8 @@ class ArticleSpider(scrapy.Spider):
         self.known = Known()
         #: Article URLs requested so far (for finding known articles the site no longer lists).
         self.requested: set[str] = set()
+        #: Cleans pages in a process of its own (NEWSDELTA_CLEAN_WORKER); None: in this one.
+        self.clean_worker: CleanWorker | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ArticleSpider:
@@ -61,7 +67,23 @@ class ArticleSpider(scrapy.Spider):
             crawler.settings.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
             crawler.settings.set("DOWNLOAD_DELAY", 0, priority="spider")
             crawler.settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 16, priority="spider")
+        if crawler.settings.getbool("NEWSDELTA_CLEAN_WORKER"):
+            crawler.signals.connect(spider.start_clean_worker, signal=signals.spider_opened)
+            crawler.signals.connect(spider.stop_clean_worker, signal=signals.spider_closed)
         return spider
+
+    def start_clean_worker(self) -> None:
+        """Clean pages in a worker process (started now, while the first pages download).
+
+        The worker is awaited with asyncio: under another Twisted reactor, pages are cleaned here.
+        """
+        if is_asyncio_reactor_installed():
+            self.clean_worker = CleanWorker()
+
+    def stop_clean_worker(self) -> None:
+        if self.clean_worker is not None:
+            self.clean_worker.close()
+            self.clean_worker = None
 
     def article_request(self, url: str, summary_hint: str = "", etag: str = "", last_modified: str = "") -> scrapy.Request:
         """A request for an article page; with validators it is conditional and a 304 is welcome.
@@ -90,18 +112,19 @@ class ArticleSpider(scrapy.Spider):
     def is_new_article(self, url: str) -> bool:
         return without_tracking(url) not in self.requested
 
-    def parse_article(self, response: Response, summary_hint: str = "") -> Iterator[ArticleItem | FetchFailure | NotModified]:
+    async def parse_article(
+        self, response: Response, summary_hint: str = ""
+    ) -> AsyncIterator[ArticleItem | FetchFailure | NotModified]:
         if response.status == 304:
             yield NotModified(url=response.url, checked_at=_now())
             return
         if not _is_web_page(response):
             yield self.failure(response.url, f"not a web page ({_content_type(response) or 'no content type'})", response.status)
             return
+        fetched_at = _now()
         profile = self.profile or site_for_page(response.url, response.text)
         try:
-            document = clean(
-                response.body, response.url, profile, content_type=_content_type(response), summary_hint=summary_hint
-            )
+            document = await self.clean_page(response, profile, summary_hint)
         except NotAnArticle as error:
             if response.meta.get("redirect_urls"):
                 # The article's URL now leads elsewhere: to the site, a sign it was taken down.
@@ -121,8 +144,21 @@ class ArticleSpider(scrapy.Spider):
             fetched_url=response.url,
             etag=_header(response, "ETag"),
             last_modified=_header(response, "Last-Modified"),
-            fetched_at=_now(),
+            fetched_at=fetched_at,
         )
+
+    async def clean_page(self, response: Response, profile: SiteProfile, summary_hint: str) -> Document:
+        """The page's document: from the cleaning worker if there is one, else cleaned here."""
+        content_type = _content_type(response)
+        if self.clean_worker is not None:
+            try:
+                return await self.clean_worker.clean(
+                    response.body, response.url, profile, content_type=content_type, summary_hint=summary_hint
+                )
+            except WorkerGone as gone:
+                self.logger.warning("cleaning in the crawl's process from now on: %s", gone)
+                self.clean_worker = None
+        return clean(response.body, response.url, profile, content_type=content_type, summary_hint=summary_hint)
 
     def on_error(self, failure: Failure) -> Iterator[FetchFailure]:
         request = failure.request  # type: ignore[attr-defined]

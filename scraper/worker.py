@@ -1,0 +1,162 @@
+"""`clean()` in a process of its own, so a crawl cleans on one core while it downloads on another.
+
+Cleaning a page costs about as much CPU as Scrapy spends fetching it (bench/README.md). In the
+crawl's process the two take turns on one core however many the machine has; here the crawl
+hands each page to a worker process and goes on downloading while it is cleaned.
+
+The worker (`python -m scraper.worker FD`) reads pages from a socket and answers with documents,
+one after another. The crawl's side is asyncio-native (no threads, no executor): a
+`concurrent.futures` process pool costs ~1 ms of the crawl's CPU per page in thread hand-offs,
+as much as it saves. If the worker dies, `WorkerGone` says so and the crawl cleans by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import pickle
+import signal
+import socket
+import struct
+import subprocess
+import sys
+from typing import Any
+
+from scraper.clean import clean
+from scraper.document import Document
+from scraper.sites import SiteProfile
+
+_LENGTH = struct.Struct("!I")
+#: Seconds the worker has to exit once the crawl closes its socket.
+EXIT_WAIT_S = 5.0
+
+
+class WorkerGone(RuntimeError):
+    """The cleaning worker is not running (it died, or was closed)."""
+
+
+class CleanWorker:
+    """The crawl's handle on one worker process; use it from the crawl's asyncio loop."""
+
+    def __init__(self) -> None:
+        self._socket, theirs = socket.socketpair()
+        self._socket.setblocking(False)
+        with theirs:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "scraper.worker", str(theirs.fileno())],
+                pass_fds=[theirs.fileno()],
+            )
+        self._ids = itertools.count()
+        self._pending: dict[int, asyncio.Future[Document]] = {}
+        self._reader: asyncio.Task[None] | None = None
+        self._sending: asyncio.Lock | None = None
+        self._gone: str = ""
+
+    async def clean(
+        self,
+        html: bytes,
+        url: str,
+        profile: SiteProfile | None,
+        *,
+        content_type: str | None,
+        summary_hint: str,
+    ) -> Document:
+        """`scraper.clean.clean(...)`, by the worker: raises what it raises, or `WorkerGone`."""
+        if self._gone:
+            raise WorkerGone(self._gone)
+        loop = asyncio.get_running_loop()
+        if self._reader is None:
+            self._reader = loop.create_task(self._read())
+            self._sending = asyncio.Lock()
+        assert self._sending is not None
+        number = next(self._ids)
+        answer: asyncio.Future[Document] = loop.create_future()
+        self._pending[number] = answer
+        request = pickle.dumps(
+            (number, html, url, profile, content_type, summary_hint), pickle.HIGHEST_PROTOCOL
+        )
+        try:
+            async with self._sending:  # one whole frame at a time on the socket
+                await loop.sock_sendall(self._socket, _LENGTH.pack(len(request)) + request)
+        except OSError as error:
+            self._fail(f"cannot reach the cleaning worker: {error}")
+        return await answer
+
+    async def _read(self) -> None:
+        loop = asyncio.get_running_loop()
+        buffer = bytearray()
+        try:
+            while chunk := await loop.sock_recv(self._socket, 1 << 20):
+                buffer += chunk
+                while len(buffer) >= _LENGTH.size:
+                    (length,) = _LENGTH.unpack_from(buffer)
+                    if len(buffer) < _LENGTH.size + length:
+                        break
+                    number, ok, value = pickle.loads(buffer[_LENGTH.size : _LENGTH.size + length])
+                    del buffer[: _LENGTH.size + length]
+                    answer = self._pending.pop(number)
+                    if ok:
+                        answer.set_result(value)
+                    else:
+                        answer.set_exception(value)
+        except OSError as error:
+            self._fail(f"the cleaning worker's socket failed: {error}")
+        else:
+            self._fail(f"the cleaning worker exited (code {self._process.poll()})")
+
+    def _fail(self, reason: str) -> None:
+        self._gone = self._gone or reason
+        for answer in self._pending.values():
+            if not answer.done():
+                answer.set_exception(WorkerGone(self._gone))
+        self._pending.clear()
+
+    def close(self) -> None:
+        """Close the socket: the worker finishes the page in hand and exits."""
+        self._gone = self._gone or "closed"
+        if self._reader is not None:
+            self._reader.cancel()
+        self._socket.close()
+        try:
+            self._process.wait(timeout=EXIT_WAIT_S)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+
+
+def _answer(
+    number: int, html: bytes, url: str, profile: Any, content_type: str | None, hint: str
+) -> bytes:
+    try:
+        document = clean(html, url, profile, content_type=content_type, summary_hint=hint)
+        result: tuple[int, bool, Any] = (number, True, document)
+    except Exception as error:  # the crawl raises it where `clean` was called
+        result = (number, False, error)
+    try:
+        return pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
+    except Exception:  # an exception that does not pickle: its message does
+        return pickle.dumps(
+            (number, False, RuntimeError(f"{type(result[2]).__name__}: {result[2]}"))
+        )
+
+
+def main(argv: list[str]) -> None:
+    """The worker: answer each request on the socket until the crawl closes it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the crawl's to handle; it closes us
+    with socket.socket(fileno=int(argv[0])) as connection, connection.makefile("rb") as requests:
+        while header := requests.read(_LENGTH.size):
+            if len(header) < _LENGTH.size:
+                break
+            (length,) = _LENGTH.unpack(header)
+            payload = requests.read(length)
+            if len(payload) < length:
+                break
+            answer = _answer(*pickle.loads(payload))
+            try:
+                connection.sendall(_LENGTH.pack(len(answer)) + answer)
+            except OSError:
+                break
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
