@@ -151,14 +151,18 @@ class SiteSpider(ArticleSpider):
 
 
 def _after(lastmod: str, checked: str) -> bool:
-    """Is the sitemap's `lastmod` later than the last check? Unparseable dates say no."""
+    """Is the sitemap's `lastmod` later than the last check? Unparseable dates say no.
+
+    Both are whole seconds: an edit in the same second as the check may have followed it, so
+    an equal time counts as later (the cost is one fetch, never a missed edit).
+    """
     try:
         modified, seen = datetime.fromisoformat(lastmod.replace("Z", "+00:00")), datetime.fromisoformat(checked)
     except ValueError:
         return False
     if modified.tzinfo is None:
         modified = modified.replace(tzinfo=timezone.utc)
-    return modified > seen
+    return modified >= seen
 
 
 class IndbizSpider(SiteSpider):
