@@ -1,0 +1,114 @@
+"""The four crawls the bench times side by side against the same pages.
+
+- `full`: newsdelta's full crawl, through the product path (`scraper.runner`, the site spider,
+  the pipelines, the archive), into a fresh archive;
+- `bare`: the bare Scrapy spider over the same pages (the ceiling);
+- `recheck`: newsdelta's `--mode recheck --all` of that archive, the site unchanged;
+- `bare_conditional`: the bare spider sending the same conditional requests.
+
+Each is one child process; the figures are its own (`bench.child`) plus what the server saw.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.child import ChildRun, run_child
+from bench.server import PageServer, Served
+from scraper.runner import CrawlOptions
+
+#: The CLI's `--quiet` crawl: no progress lines, no summary, warnings only.
+QUIET = {"LOG_LEVEL": "WARNING", "NEWSDELTA_PROGRESS_INTERVAL": 0, "NEWSDELTA_SUMMARY": False}
+
+
+@dataclass(frozen=True)
+class Crawl:
+    """One timed crawl: the process's figures, the server's counts, Scrapy's stats."""
+
+    name: str
+    run: ChildRun
+    served: Served
+    #: Scrapy's `elapsed_time_seconds`: engine start to close, without interpreter start-up.
+    elapsed_s: float
+    #: CPU the page server's thread used meanwhile (it must stay far from one core).
+    server_cpu_s: float
+    stats: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    @property
+    def article_pages(self) -> int:
+        """Article bodies fetched (200s)."""
+        return self.served.count("article", 200)
+
+    @property
+    def requests(self) -> int:
+        return self.served.count()
+
+    @property
+    def pages_per_s(self) -> float:
+        return self.article_pages / self.elapsed_s
+
+    @property
+    def requests_per_s(self) -> float:
+        return self.requests / self.elapsed_s
+
+    @property
+    def cpu_ms_per_page(self) -> float:
+        return 1000 * self.run.cpu_s / max(1, self.served.count("article"))
+
+
+def _elapsed(stats: dict[str, Any], run: ChildRun) -> float:
+    return float(stats.get("elapsed_time_seconds") or run.wall_s)
+
+
+def newsdelta_crawl(server: PageServer, db: Path, work: Path, mode: str) -> Crawl:
+    """A newsdelta crawl of `server` into `db` (`mode` full, or recheck of every live article)."""
+    settings = {**QUIET, "NEWSDELTA_RECHECK_ALL": mode == "recheck"}
+    options = CrawlOptions(
+        db=str(db), mode=mode, base_url=server.url, settings=settings, trigger="cli"
+    )
+    result, timings = work / f"{mode}.result.json", work / f"{mode}.timings.json"
+    server.reset()
+    cpu = server.cpu_seconds()
+    run = run_child(
+        "bench.probe",
+        [json.dumps(asdict(options)), str(result), str(timings)],
+        work / f"{mode}.log",
+    )
+    served, server_cpu = server.reset(), server.cpu_seconds() - cpu
+    crawl_id = json.loads(result.read_text())["crawl_id"]
+    stats = _crawl_stats(db, crawl_id)
+    return Crawl(
+        mode, run, served, _elapsed(stats, run), server_cpu, stats, json.loads(timings.read_text())
+    )
+
+
+def bare_crawl(server: PageServer, work: Path, validators: Path | None = None) -> Crawl:
+    """The bare spider: a full walk, or (with `validators`) conditional requests per article."""
+    name = "bare_conditional" if validators else "bare"
+    config = {
+        "base_url": server.url,
+        "mode": "conditional" if validators else "full",
+        "validators": str(validators or ""),
+    }
+    stats_file = work / f"{name}.stats.json"
+    server.reset()
+    cpu = server.cpu_seconds()
+    run = run_child("bench.bare", [json.dumps(config), str(stats_file)], work / f"{name}.log")
+    served, server_cpu = server.reset(), server.cpu_seconds() - cpu
+    stats = json.loads(stats_file.read_text())
+    return Crawl(name, run, served, _elapsed(stats, run), server_cpu, stats)
+
+
+def _crawl_stats(db: Path, crawl_id: int) -> dict[str, Any]:
+    from storage.archive import Archive
+
+    with Archive.open(db, readonly=True) as archive:
+        row = archive.crawl(crawl_id)
+    return {
+        **json.loads(row["stats"] or "{}"),
+        "crawl_row": {k: v for k, v in row.items() if k != "stats"},
+    }

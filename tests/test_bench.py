@@ -1,0 +1,159 @@
+"""The bench (`python -m bench`): it runs, its pages are the stand-in's, its site is deterministic;
+and the cleaning worker the bench led to cleans as `clean` does.
+
+No timed assertion: timing on a shared machine is noise. The smoke run checks that every row of
+the table is printed; PASS or FAIL is the bench's to report, not the test's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from datetime import datetime
+
+import pytest
+
+from bench.prerender import prerender
+from bench.report import ROWS
+from bench.server import PageServer
+from scraper.clean import ExtractionError, clean
+from scraper.sites import get_site
+from scraper.standin import StandinServer, StandinSite
+from scraper.standin.synthetic import CATEGORIES, synthetic_article, synthetic_articles
+from scraper.worker import CleanWorker, WorkerGone
+from tests.support import ROOT
+
+
+def test_smoke_run_prints_every_row() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "--smoke"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    table = result.stdout
+    for row in ROWS:
+        assert f"| {row.label} |" in table, row.label
+    assert "| figure | 20 articles | 60 articles | growth 20→60 | target | verdict |" in table
+
+
+def test_synthetic_site_is_deterministic_and_shaped_like_the_bundled_one() -> None:
+    articles = list(synthetic_articles(2000))
+    assert synthetic_article(1234) == articles[1234]  # any article, without generating the others
+    assert len({a.slug for a in articles}) == len(articles)
+    for article in articles:
+        assert (
+            datetime(2019, 1, 1).date() <= article.published.date() <= datetime(2024, 12, 31).date()
+        )
+        assert article.published.utcoffset().total_seconds() == 5.5 * 3600  # type: ignore[union-attr]
+        assert set(article.categories) <= set(CATEGORIES) and article.categories
+        assert 3 <= len(article.highlights) <= 4 and 4 <= len(article.body) <= 7
+        assert article.title and article.summary and article.tags
+    assert {c for a in articles for c in a.categories} == set(CATEGORIES)
+    assert len({p for a in articles for p in a.body}) > 0.99 * sum(len(a.body) for a in articles)
+
+
+def test_synthetic_pages_clean_to_their_articles() -> None:
+    site = StandinSite(synthetic_articles(30))
+    for article in site.articles()[:10]:
+        url = f"http://127.0.0.1:8080/{article.slug}/"
+        page = site.render_article(article, "http://127.0.0.1:8080").encode()
+        assert 90_000 < len(page) < 120_000  # about the weight of a real IndBiz page
+        document = clean(page, url, get_site("indbiz"))
+        assert (document.title, document.summary) == (article.title, article.summary)
+        assert list(document.body) == article.body
+        assert list(document.highlights) == article.highlights
+        assert document.published == article.published.date()
+
+
+@pytest.fixture(scope="module")
+def both_servers() -> tuple[PageServer, StandinServer]:
+    site = StandinSite(synthetic_articles(45))
+    with PageServer() as fast, StandinServer(site) as standin:
+        fast.pages = prerender(site, fast.url)
+        yield fast, standin
+
+
+def _get(
+    base: str, path: str, headers: dict[str, str] | None = None
+) -> tuple[int, bytes, dict[str, str]]:
+    request = urllib.request.Request(base + path, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request) as response:
+            status, body, got = response.status, response.read(), response.headers
+    except urllib.error.HTTPError as error:
+        status, body, got = error.code, error.read(), error.headers
+    kept = {name: got[name] for name in ("Content-Type", "ETag", "Last-Modified") if got[name]}
+    return status, body.replace(base.encode(), b"BASE"), kept
+
+
+def test_bench_server_serves_what_the_standin_serves(
+    both_servers: tuple[PageServer, StandinServer],
+) -> None:
+    fast, standin = both_servers
+    article = standin.site.articles()[7]
+    paths = [
+        "/robots.txt",
+        "/wp-sitemap.xml",
+        "/wp-sitemap-posts-post-1.xml",
+        "/feed/",
+        "/",
+        "/page/3/",
+        "/page/5/",
+        "/page/6/",
+        f"/{article.slug}/",
+        "/no-such-article/",
+    ]
+    for path in paths:
+        assert _get(fast.url, path) == _get(standin.url, path), path
+    etag = standin.site.etag(article)
+    for headers in (
+        {"If-None-Match": etag},
+        {"If-None-Match": '"other"'},
+        {"If-Modified-Since": "Tue, 01 Jan 2030 00:00:00 GMT"},
+    ):
+        assert _get(fast.url, f"/{article.slug}/", headers) == _get(
+            standin.url, f"/{article.slug}/", headers
+        ), headers
+    assert fast.served.count("article", 304) == 2
+
+
+# -- the speed fixes the bench led to -------------------------------------------------------------
+
+
+def test_the_cleaning_worker_cleans_as_clean_does_and_says_when_it_is_gone() -> None:
+    site = StandinSite(synthetic_articles(3))
+    profile = get_site("indbiz")
+    pages = [
+        (
+            f"http://127.0.0.1:8080/{a.slug}/",
+            site.render_article(a, "http://127.0.0.1:8080").encode(),
+        )
+        for a in site.articles()
+    ]
+
+    async def scenario() -> None:
+        worker = CleanWorker()
+        try:
+            for url, page in pages:
+                got = await worker.clean(page, url, profile, content_type=None, summary_hint="")
+                assert got == clean(page, url, profile)
+            with pytest.raises(ExtractionError):
+                await worker.clean(
+                    b"<html></html>", pages[0][0], profile, content_type=None, summary_hint=""
+                )
+            worker._process.kill()  # a crash: the crawl is told, and cleans by itself from then on
+            worker._process.wait()
+            with pytest.raises(WorkerGone):
+                await worker.clean(
+                    pages[0][1], pages[0][0], profile, content_type=None, summary_hint=""
+                )
+        finally:
+            worker.close()
+
+    asyncio.run(scenario())
