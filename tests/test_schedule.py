@@ -11,6 +11,7 @@ from pathlib import Path
 
 from scraper.lock import EXIT_LOCKED, CrawlLock
 from scraper.standin import StandinServer
+from storage.migrations import ArchiveError
 from tests.support import NEWSDELTA, ROOT, newsdelta, open_archive
 
 
@@ -36,6 +37,23 @@ def crawls(db: Path) -> list[dict]:
         return list(archive.db.query("select * from crawls order by id"))
 
 
+def crawls_so_far(db: Path) -> list[dict]:
+    """`crawls`, while the daemon may still be creating the archive (no schema for a moment)."""
+    try:
+        return crawls(db)
+    except ArchiveError as error:
+        if "no schema version" in str(error):
+            return []
+        raise
+
+
+def stop(daemon: subprocess.Popen[str]) -> None:
+    """Leave no daemon behind when a test fails half-way."""
+    if daemon.poll() is None:
+        daemon.kill()
+        daemon.communicate()
+
+
 def wait_for(condition, timeout: float = 90.0) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while not condition():
@@ -48,10 +66,11 @@ def test_the_daemon_runs_jobs_on_their_interval(standin: StandinServer, tmp_path
     config = write_config(tmp_path / "newsdelta.toml", db, standin.url, '[[schedule.jobs]]\nname = "often"\nmode = "latest"\nevery = "2s"\n')
     daemon = start_daemon(config, tmp_path / "schedule.log")
     try:
-        wait_for(lambda: len([c for c in crawls(db) if c["status"] == "ok"]) >= 2)
-    finally:
+        wait_for(lambda: len([c for c in crawls_so_far(db) if c["status"] == "ok"]) >= 2)
         daemon.send_signal(signal.SIGTERM)
         _, err = daemon.communicate(timeout=60)
+    finally:
+        stop(daemon)
     assert daemon.returncode == 0, err
     rows = crawls(db)
     assert {row["trigger"] for row in rows} == {"schedule"} and {row["mode"] for row in rows} == {"latest"}
@@ -65,10 +84,13 @@ def test_sigterm_during_a_crawl_leaves_a_consistent_archive(live_site: StandinSe
         live_site.delay(f"/{article.slug}/", 1.5)  # a slow site: the crawl takes a while
     config = write_config(tmp_path / "newsdelta.toml", db, live_site.url, '[[schedule.jobs]]\nname = "sweep"\nmode = "full"\nevery = "1s"\n', grace=0.5)
     daemon = start_daemon(config, tmp_path / "schedule.log")
-    wait_for(lambda: any(c["status"] == "running" for c in crawls(db)))
-    time.sleep(1.0)
-    daemon.send_signal(signal.SIGTERM)
-    daemon.communicate(timeout=90)
+    try:
+        wait_for(lambda: any(c["status"] == "running" for c in crawls_so_far(db)))
+        time.sleep(1.0)
+        daemon.send_signal(signal.SIGTERM)
+        daemon.communicate(timeout=90)
+    finally:
+        stop(daemon)
     assert daemon.returncode == 0
     rows = crawls(db)
     assert rows and rows[-1]["status"] in ("interrupted", "ok")
