@@ -11,7 +11,7 @@ import fcntl
 import json
 import os
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
@@ -54,7 +54,7 @@ class CrawlLock:
                     ) from None
                 time.sleep(0.2)
         os.ftruncate(fd, 0)
-        started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        started = datetime.now(UTC).isoformat(timespec="seconds")
         os.write(fd, json.dumps({"pid": os.getpid(), "started": started}).encode())
         self._file = fd
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
@@ -26,7 +26,7 @@ def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) 
         moment = parsedate_to_datetime(text)
     except (TypeError, ValueError):
         return None
-    return max(0.0, (moment - (now or datetime.now(timezone.utc))).total_seconds())
+    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
 
 
 class RetryAfterMiddleware(RetryMiddleware):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scraper.document import Document, from_dict
@@ -18,7 +18,7 @@ _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 def parse_since(value: str, now: datetime | None = None) -> str:
     """"7d", "24h", "30m", "2w", or an ISO date → an ISO timestamp (UTC)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if match := _SINCE.match(value.strip()):
         return (now - timedelta(**{_UNITS[match[2]]: int(match[1])})).isoformat(timespec="seconds")
     try:
@@ -26,7 +26,7 @@ def parse_since(value: str, now: datetime | None = None) -> str:
     except ValueError:
         raise ValueError(f"--since {value!r}: use a duration like 7d, 24h, 30m, or an ISO date") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.isoformat(timespec="seconds")
 
 

@@ -302,7 +302,7 @@ def read_only_mount(folder: Path, *command: str) -> subprocess.CompletedProcess[
 
     As root, file modes cannot make an archive read-only; a read-only mount can, for root too.
     """
-    script = f'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"'
+    script = 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"'
     return subprocess.run(
         ["unshare", "--mount", "sh", "-c", script, str(folder), *command],
         capture_output=True, text=True, timeout=120, check=False,

@@ -108,9 +108,8 @@ def test_a_locked_archive_gives_a_clear_error_and_loses_nothing(db_path: Path, m
     blocker.execute("BEGIN EXCLUSIVE")
     monkeypatch.setattr(storage.archive, "BUSY_TIMEOUT_S", 0.2)
     try:
-        with pytest.raises(ArchiveError, match="locked"):
-            with Archive.open(db_path) as archive:
-                archive.record(crawl, [fetched("u2")])
+        with pytest.raises(ArchiveError, match="locked"), Archive.open(db_path) as archive:
+            archive.record(crawl, [fetched("u2")])
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()

@@ -28,7 +28,7 @@ from scraper.document import Document, Image, RecentArticle
 from scraper.sites import Selectors, SiteProfile
 from scraper.text import normalise_text
 
-__all__ = ["clean", "decode", "ExtractionError", "NotAnArticle", "WORDPRESS"]
+__all__ = ["WORDPRESS", "ExtractionError", "NotAnArticle", "clean", "decode"]
 
 #: Conventions of common WordPress themes (classic and block), tried after the profile's.
 WORDPRESS = Selectors(

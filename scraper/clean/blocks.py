@@ -47,8 +47,7 @@ ALWAYS_PRUNE = (
 
 #: Elements that flow inside a paragraph; every other element starts a new block.
 INLINE = frozenset(
-    "a abbr b bdi bdo cite code data del dfn em font i img kbd mark q s samp small span strike "
-    "strong sub sup time tt u var wbr label".split()
+    ["a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "del", "dfn", "em", "font", "i", "img", "kbd", "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr", "label"]
 )
 
 #: "Also read: <link>" inserts some plugins put between paragraphs.

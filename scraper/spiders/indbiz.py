@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -161,7 +161,7 @@ def _after(lastmod: str, checked: str) -> bool:
     except ValueError:
         return False
     if modified.tzinfo is None:
-        modified = modified.replace(tzinfo=timezone.utc)
+        modified = modified.replace(tzinfo=UTC)
     return modified >= seen
 
 

@@ -11,10 +11,11 @@ import hashlib
 import json
 import math
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from importlib import resources
-from typing import Any, Iterable
+from typing import Any
 
 import jinja2
 

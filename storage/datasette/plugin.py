@@ -110,7 +110,7 @@ def render_cell(value: Any, column: str, table: str | None, database: str, datas
     if column == "diff" and table in ("changes", None):
         diff = parse_diff(value)
         return diff_html(diff) if diff is not None else None
-    if isinstance(value, int) and (column == "change_id" and table is None or column == "id" and table == "latest_changes"):
+    if isinstance(value, int) and ((column == "change_id" and table is None) or (column == "id" and table == "latest_changes")):
         return link(change_path(datasette, value), f"change {value}")
     if isinstance(value, int) and column == "version_id" and table is None:
         return link(version_path(datasette, value), f"version {value}")
