@@ -28,11 +28,21 @@ def open_archive(db: Path) -> Archive:
 
 def newsdelta(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run the installed `newsdelta` command in a subprocess."""
+    return run(NEWSDELTA, *args, cwd=cwd, env=env, timeout=timeout)
+
+
+def python_module(module: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """`python -m module args…` from the project root, as the bench's README runs it."""
+    return run(sys.executable, "-m", module, *args, timeout=timeout)
+
+
+def run(*command: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [NEWSDELTA, *args],
+        list(command),
         capture_output=True,
         text=True,
         cwd=cwd or ROOT,
         env={**os.environ, **(env or {})},
         timeout=timeout,
+        check=False,
     )

@@ -8,8 +8,6 @@ the table is printed; PASS or FAIL is the bench's to report, not the test's.
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from datetime import datetime
@@ -24,17 +22,11 @@ from scraper.sites import get_site
 from scraper.standin import StandinServer, StandinSite
 from scraper.standin.synthetic import CATEGORIES, synthetic_article, synthetic_articles
 from scraper.worker import CleanWorker, WorkerGone
-from tests.support import ROOT
+from tests.support import python_module
 
 
 def test_smoke_run_prints_every_row() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bench", "--smoke"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-    )
+    result = python_module("bench", "--smoke")
     assert result.returncode == 0, result.stderr[-3000:]
     table = result.stdout
     for row in ROWS:

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from lxml import html as lxml_html
 
 from bench.quality_corpus import load_pages
 from bench.quality_score import Score, mean_score, score, tokens
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import python_module
 
 
 def test_identical_text_scores_one() -> None:
@@ -66,13 +61,7 @@ def test_every_expected_body_is_the_pages_own_words() -> None:
 
 
 def test_smoke_run_prints_the_table_of_the_three_extractors() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.quality", "--smoke"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = python_module("bench.quality", "--smoke")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     header = next(line for line in lines if line.startswith("extractor"))
