@@ -46,7 +46,8 @@ def _pages(site: StandinSite, base: str, pieces: _Pieces) -> Iterator[tuple[str,
     def text(kind: str, content_type: str, body: str) -> Page:
         return build_page(200, kind, content_type, pieces(body.encode("utf-8")))
 
-    yield "/robots.txt", text("robots", "text/plain; charset=UTF-8", ROBOTS_TXT.format(base=base))
+    robots = ROBOTS_TXT.format(base=base, sitemap="/wp-sitemap.xml")
+    yield "/robots.txt", text("robots", "text/plain; charset=UTF-8", robots)
     yield "/feed/", text("feed", "application/rss+xml; charset=UTF-8", site.render_feed(base))
     yield "/wp-sitemap.xml", text("sitemap", XML, site.render_sitemap_index(base))
     yield "/wp-sitemap-posts-page-1.xml", text("sitemap", XML, site.render_page_sitemap(base))

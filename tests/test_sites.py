@@ -59,6 +59,21 @@ def test_the_wordpress_profile_crawls_a_site_given_only_its_address(live_site: S
     )
 
 
+def test_the_wordpress_profile_finds_yoast_sitemaps(live_site: StandinServer, tmp_path: Path) -> None:
+    """Yoast SEO replaces core's wp-sitemap.xml by sitemap_index.xml and post-sitemapN.xml."""
+    live_site.site.set_sitemap_style("yoast")
+    live_site.disallow("/page/")  # listings closed to crawlers but the home page's first ten
+    live_site.disallow("/category/")  # articles: the sitemaps alone find the others
+    db = tmp_path / "wp.db"
+    result = newsdelta("crawl", "--site", "wordpress", "--base-url", live_site.url, "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    assert live_site.hits[("other", 404)] == 1  # /wp-sitemap.xml, tried first, is not there
+    assert live_site.hits[("listing", 200)] == 1 and live_site.hits[("sitemap", 200)] >= 2
+    with open_archive(db) as archive:
+        urls = {row["url"] for row in archive.db.query("select url from articles")}
+    assert urls == {live_site.article_url(a.slug) for a in live_site.site.articles()}
+
+
 def test_a_page_of_no_known_theme_falls_back_to_its_densest_paragraphs() -> None:
     page = """<html><head><title>Port traffic rises | Some Paper</title></head><body>
       <div class="nav"><a href="/">Home</a> <a href="/about">About</a></div>

@@ -25,7 +25,15 @@ HOST = "127.0.0.1"
 
 ARTICLE_PATH = re.compile(r"^/(?P<slug>[a-z0-9][a-z0-9-]*)/$")
 LISTING_PATH = re.compile(r"^(?:/category/(?P<category>[a-z0-9-]+))?/(?:page/(?P<page>\d+)/)?$")
-POST_SITEMAP_PATH = re.compile(r"^/wp-sitemap-posts-post-(?P<page>\d+)\.xml$")
+#: Post sitemaps, by sitemap style: WordPress core's, and Yoast's (its first has no number).
+POST_SITEMAP_PATHS = {
+    "core": re.compile(r"^/wp-sitemap-posts-post-(?P<page>\d+)\.xml$"),
+    "yoast": re.compile(r"^/post-sitemap(?P<page>\d*)\.xml$"),
+}
+SITEMAP_PATHS = {
+    "core": ("/wp-sitemap.xml", "/wp-sitemap-posts-page-1.xml", "/wp-sitemap-taxonomies-category-1.xml"),
+    "yoast": ("/sitemap_index.xml", "/page-sitemap.xml", "/category-sitemap.xml"),
+}
 #: WordPress date archives: an endless URL space (every month links to the one before).
 CALENDAR_PATH = re.compile(r"^/(?P<year>\d{4})/(?P<month>\d{2})/(?:\d{2}/)?$")
 
@@ -34,7 +42,7 @@ Disallow: /wp-admin/
 Allow: /wp-admin/admin-ajax.php
 Disallow: /?s=
 
-Sitemap: {base}/wp-sitemap.xml
+Sitemap: {base}{sitemap}
 """
 
 
@@ -159,15 +167,17 @@ class _Server(ThreadingHTTPServer):
     def route(self, path: str, request_headers: object) -> Response:
         base = self.base_url
         site = self.site
+        index, pages, categories = SITEMAP_PATHS[site.sitemap_style]
         if path == "/robots.txt":
-            return self._ok("robots", "text/plain; charset=UTF-8", ROBOTS_TXT.format(base=base) + self.robots_extra)
+            robots = ROBOTS_TXT.format(base=base, sitemap=index) + self.robots_extra
+            return self._ok("robots", "text/plain; charset=UTF-8", robots)
         if path == "/feed/":
             return self._ok("feed", "application/rss+xml; charset=UTF-8", site.render_feed(base))
-        if path == "/wp-sitemap.xml":
+        if path == index:
             return self._ok("sitemap", XML, site.render_sitemap_index(base))
-        if path == "/wp-sitemap-posts-page-1.xml":
+        if path == pages:
             return self._ok("sitemap", XML, site.render_page_sitemap(base))
-        if path == "/wp-sitemap-taxonomies-category-1.xml":
+        if path == categories:
             return self._ok("sitemap", XML, site.render_category_sitemap(base))
         if path == "/about-indbiz/":
             return self._ok("page", HTML, site.render_about(base))
@@ -176,8 +186,8 @@ class _Server(ThreadingHTTPServer):
             previous = f"{year - (month == 1)}/{12 if month == 1 else month - 1:02d}"
             page = f'<html><body class="archive date"><h1>Month: {year}/{month:02d}</h1><a href="{base}/{previous}/">Older</a></body></html>'
             return self._ok("calendar", HTML, page)
-        if match := POST_SITEMAP_PATH.match(path):
-            return self._maybe("sitemap", XML, site.render_post_sitemap(base, int(match["page"])))
+        if match := POST_SITEMAP_PATHS[site.sitemap_style].match(path):
+            return self._maybe("sitemap", XML, site.render_post_sitemap(base, int(match["page"] or 1)))
         if match := LISTING_PATH.match(path):
             page = int(match["page"] or 1)
             return self._maybe("listing", HTML, site.render_listing(base, page, match["category"]))

@@ -21,6 +21,9 @@ import jinja2
 
 #: Markups the stand-in can serve its articles in, switchable while it runs.
 THEMES = ("indbiz", "twentytwentyone", "block", "indbiz-redesign")
+#: How the site's sitemaps are named: WordPress core's (`/wp-sitemap.xml`) or Yoast SEO's
+#: (`/sitemap_index.xml`, `/post-sitemap.xml`, `/post-sitemap2.xml`…).
+SITEMAP_STYLES = ("core", "yoast")
 PER_PAGE = 10
 RECENT_COUNT = 3
 TEASER_WORDS = 10
@@ -145,6 +148,7 @@ class StandinSite:
         self._gone: dict[str, int] = {}
         self.revision = 0
         self.theme = "indbiz"
+        self.sitemap_style = "core"
         #: Traps real sites set: `/page/N/` that never ends, listing links with tracking parameters.
         self.endless_pagination = False
         self.tracking_links = False
@@ -189,6 +193,14 @@ class StandinSite:
             raise ValueError(f"unknown theme {theme!r} (one of: {', '.join(THEMES)})")
         with self._lock:
             self.theme = theme
+            self._reindex()
+
+    def set_sitemap_style(self, style: str) -> None:
+        """Name the sitemaps as WordPress core does, or as the Yoast SEO plugin does."""
+        if style not in SITEMAP_STYLES:
+            raise ValueError(f"unknown sitemap style {style!r} (one of: {', '.join(SITEMAP_STYLES)})")
+        with self._lock:
+            self.sitemap_style = style
             self._reindex()
 
     def edit_paragraph(self, slug: str, index: int, text: str, *, bump_modified: bool = True) -> None:
@@ -289,9 +301,14 @@ class StandinSite:
         )
 
     def render_sitemap_index(self, base_url: str) -> str:
-        return self._env.get_template("wp-sitemap.xml").render(
-            site=self._context(base_url), post_pages=self.sitemap_pages()
-        )
+        pages = range(1, self.sitemap_pages() + 1)
+        if self.sitemap_style == "yoast":
+            posts = [f"/post-sitemap{n if n > 1 else ''}.xml" for n in pages]
+            others = ["/page-sitemap.xml", "/category-sitemap.xml"]
+        else:
+            posts = [f"/wp-sitemap-posts-post-{n}.xml" for n in pages]
+            others = ["/wp-sitemap-posts-page-1.xml", "/wp-sitemap-taxonomies-category-1.xml"]
+        return self._env.get_template("wp-sitemap.xml").render(site=self._context(base_url), sitemaps=posts + others)
 
     def sitemap_pages(self) -> int:
         return max(1, math.ceil(len(self._articles) / SITEMAP_PAGE_SIZE))
