@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from http import HTTPStatus
 
-from scraper.standin.server import HOST, _not_modified
+from scraper.standin.server import HOST, HTML, NOT_FOUND_PAGE, _not_modified
 
 
 @dataclass(frozen=True)
@@ -68,15 +68,7 @@ def build_page(
 
 
 #: WordPress' 404 page, as the stand-in serves it.
-NOT_FOUND = build_page(
-    404,
-    "other",
-    "text/html; charset=UTF-8",
-    (
-        "<!DOCTYPE html><html><head><title>Page not found</title></head>"
-        "<body><h1>Oops! That page can’t be found.</h1></body></html>".encode(),
-    ),
-)
+NOT_FOUND = build_page(404, "other", HTML, (NOT_FOUND_PAGE.encode(),))
 
 
 class _Headers(dict[str, str]):

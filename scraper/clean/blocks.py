@@ -15,11 +15,13 @@ from copy import deepcopy
 from functools import lru_cache
 from urllib.parse import urljoin
 
+import lxml.html
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import CData, Comment, Declaration, Doctype, ProcessingInstruction
 from lxml import etree
 from parsel.csstranslator import css2xpath
 
+from scraper.clean.tree import INLINE, drop
 from scraper.document import Image
 from scraper.text import normalise_text
 
@@ -45,11 +47,6 @@ ALWAYS_PRUNE = (
     ".highlights",
 )
 
-#: Elements that flow inside a paragraph; every other element starts a new block.
-INLINE = frozenset(
-    ["a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "del", "dfn", "em", "font", "i", "img", "kbd", "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr", "label"]
-)
-
 #: "Also read: <link>" inserts some plugins put between paragraphs.
 INSERT = re.compile(r"^(also read|read also|also see|see also|related|read more)\s*[:|–—-]", re.I)
 
@@ -66,11 +63,7 @@ def body_blocks(
 
     `element` is the body element of the page's lxml tree (parsel's `.root`); it is not changed.
     """
-    selectors = (*ALWAYS_PRUNE, *prune)
-    try:
-        soup = BeautifulSoup(_pruned_html(element, selectors), "lxml")
-    except (TypeError, ValueError):  # text, not an element; or a tail lxml will not hold (NUL…)
-        soup = _pruned_soup(element, selectors)
+    soup = BeautifulSoup(_pruned_html(element, (*ALWAYS_PRUNE, *prune)), "lxml")
     images = _take_images(soup, base_url)
     blocks: list[str] = []
     _walk(soup, blocks, [])
@@ -79,40 +72,15 @@ def body_blocks(
 
 def _pruned_html(element: etree._Element | str, selectors: tuple[str, ...]) -> str:
     """The element's HTML without what `selectors` match, each in turn (a tail text stays)."""
-    if not isinstance(element, etree._Element):
-        raise TypeError("not an element")
+    if isinstance(element, str):  # a selector that picked text, not an element
+        element = lxml.html.fragment_fromstring(element, create_parent="div")
     kept = deepcopy(element)  # the page's tree is still read for other fields
     for selector in selectors:
         for node in _xpath(selector)(kept):
             if node is kept:
                 return ""
-            _drop(node)
+            drop(node)
     return etree.tostring(kept, method="html", encoding="unicode", with_tail=False)
-
-
-def _pruned_soup(element: etree._Element | str, selectors: tuple[str, ...]) -> BeautifulSoup:
-    """The same with BeautifulSoup alone: slower, for what lxml cannot do."""
-    if not isinstance(element, str):
-        element = etree.tostring(element, method="html", encoding="unicode", with_tail=False)
-    soup = BeautifulSoup(element, "lxml")
-    for selector in selectors:
-        for found in soup.select(selector):
-            found.decompose()
-    return soup
-
-
-def _drop(node: etree._Element) -> None:
-    """Remove `node` and its subtree, keeping the text that follows it (lxml's `drop_tree`)."""
-    parent = node.getparent()
-    if parent is None:
-        return
-    if node.tail:
-        previous = node.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + node.tail
-        else:
-            parent.text = (parent.text or "") + node.tail
-    parent.remove(node)
 
 
 @lru_cache(maxsize=256)

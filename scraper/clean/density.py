@@ -32,19 +32,11 @@ article's prose still outscore it (as in readability, which reads class names fo
 
 from __future__ import annotations
 
-import re
 from copy import deepcopy
 
 from lxml import etree
 
-#: Tags that flow inside a paragraph: their text is their parent's.
-INLINE = frozenset(
-    {
-        "a", "abbr", "b", "bdi", "bdo", "big", "br", "cite", "code", "data", "del", "dfn", "em",
-        "font", "i", "img", "ins", "kbd", "mark", "q", "s", "samp", "small", "span", "strike",
-        "strong", "sub", "sup", "time", "tt", "u", "var", "wbr", "label",
-    }
-)  # fmt: skip
+from scraper.clean.tree import INLINE, drop
 
 #: Subtrees that are never the article (not walked, not scored, not kept).
 SKIP = frozenset(
@@ -147,7 +139,6 @@ class _Stats:
 _FORMS = etree.XPath("descendant::form[not(ancestor::form)]")
 
 #: Characters lxml will not set in a text (C0 controls, lone surrogates, U+FFFE and U+FFFF).
-_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 #: Stands on the walk's stack for an element that is not measured (chrome, `<br>`).
 _UNMEASURED = _Stats()
@@ -492,24 +483,7 @@ def _drop_copies(
     shape, so walking both in step pairs each node with its twin)."""
     pairs = zip(original.iter(), copy.iter(), strict=False)
     for twin in [twin for node, twin in pairs if node in dropped]:
-        parent = twin.getparent()
-        if parent is not None:
-            _remove_keeping_tail(parent, twin)
-
-
-def _remove_keeping_tail(parent: etree._Element, node: etree._Element) -> None:
-    """Remove `node`, its tail text joining what precedes it.
-
-    The parser lets control characters into a page's text, but lxml refuses them in text set
-    afterwards: the joined text goes without them.
-    """
-    if node.tail:
-        previous = node.getprevious()
-        if previous is not None:
-            previous.tail = _XML_UNSAFE.sub("", (previous.tail or "") + node.tail)
-        else:
-            parent.text = _XML_UNSAFE.sub("", (parent.text or "") + node.tail)
-    parent.remove(node)
+        drop(twin)
 
 
 def _is_gallery(found: _Stats) -> bool:

@@ -124,6 +124,11 @@ class _Handler(BaseHTTPRequestHandler):
 Response = tuple[int, str, str, bytes, dict[str, str]]
 
 HTML = "text/html; charset=UTF-8"
+#: WordPress' 404 page.
+NOT_FOUND_PAGE = (
+    "<!DOCTYPE html><html><head><title>Page not found</title></head>"
+    "<body><h1>Oops! That page can’t be found.</h1></body></html>"
+)
 XML = "application/xml; charset=UTF-8"
 
 
@@ -165,66 +170,63 @@ class _Server(ThreadingHTTPServer):
             self.hits[(kind, int(status))] += 1
 
     def route(self, path: str, request_headers: object) -> Response:
-        base = self.base_url
-        site = self.site
-        index, pages, categories = SITEMAP_PATHS[site.sitemap_style]
-        if path == "/robots.txt":
-            robots = ROBOTS_TXT.format(base=base, sitemap=index) + self.robots_extra
-            return self._ok("robots", "text/plain; charset=UTF-8", robots)
-        if path == "/feed/":
-            return self._ok("feed", "application/rss+xml; charset=UTF-8", site.render_feed(base))
-        if path == index:
-            return self._ok("sitemap", XML, site.render_sitemap_index(base))
-        if path == pages:
-            return self._ok("sitemap", XML, site.render_page_sitemap(base))
-        if path == categories:
-            return self._ok("sitemap", XML, site.render_category_sitemap(base))
-        if path == "/about-indbiz/":
-            return self._ok("page", HTML, site.render_about(base))
-        if match := CALENDAR_PATH.match(path):
-            year, month = int(match["year"]), int(match["month"])
-            previous = f"{year - (month == 1)}/{12 if month == 1 else month - 1:02d}"
-            page = f'<html><body class="archive date"><h1>Month: {year}/{month:02d}</h1><a href="{base}/{previous}/">Older</a></body></html>'
-            return self._ok("calendar", HTML, page)
-        if match := POST_SITEMAP_PATHS[site.sitemap_style].match(path):
-            return self._maybe("sitemap", XML, site.render_post_sitemap(base, int(match["page"] or 1)))
-        if match := LISTING_PATH.match(path):
-            page = int(match["page"] or 1)
-            return self._maybe("listing", HTML, site.render_listing(base, page, match["category"]))
-        if match := ARTICLE_PATH.match(path):
-            return self._article(match["slug"], request_headers)
-        return self._not_found("other")
+        return respond(self.site, self.base_url, path, request_headers, self.robots_extra)
 
-    def _article(self, slug: str, request_headers: object) -> Response:
-        article = self.site.article(slug)
-        if article is None:
-            status = self.site.gone_status(slug)
-            return self._not_found("article", status or HTTPStatus.NOT_FOUND)
-        etag = self.site.etag(article)
-        last_modified = format_datetime(article.last_modified, usegmt=False)
-        validators = {"ETag": etag, "Last-Modified": last_modified, "Cache-Control": "max-age=0"}
-        if _not_modified(request_headers, etag, article.last_modified):
-            return HTTPStatus.NOT_MODIFIED, "article", HTML, b"", validators
-        html = self.site.render_article(article, self.base_url)
-        content_type = f"text/html; charset={article.encoding.upper()}"
-        return (
-            HTTPStatus.OK,
-            "article",
-            content_type,
-            html.encode(article.encoding, "xmlcharrefreplace"),
-            validators,
-        )
 
-    @staticmethod
-    def _ok(kind: str, content_type: str, text: str) -> Response:
-        return HTTPStatus.OK, kind, content_type, text.encode("utf-8"), {}
+def respond(site: StandinSite, base: str, path: str, request_headers: object, robots_extra: str = "") -> Response:
+    """The response to a GET of `path`: WordPress' URL space over `site`, no socket involved."""
+    index, pages, categories = SITEMAP_PATHS[site.sitemap_style]
+    if path == "/robots.txt":
+        return _ok("robots", "text/plain; charset=UTF-8", ROBOTS_TXT.format(base=base, sitemap=index) + robots_extra)
+    if path == "/feed/":
+        return _ok("feed", "application/rss+xml; charset=UTF-8", site.render_feed(base))
+    if path == index:
+        return _ok("sitemap", XML, site.render_sitemap_index(base))
+    if path == pages:
+        return _ok("sitemap", XML, site.render_page_sitemap(base))
+    if path == categories:
+        return _ok("sitemap", XML, site.render_category_sitemap(base))
+    if path == "/about-indbiz/":
+        return _ok("page", HTML, site.render_about(base))
+    if match := CALENDAR_PATH.match(path):
+        year, month = int(match["year"]), int(match["month"])
+        previous = f"{year - (month == 1)}/{12 if month == 1 else month - 1:02d}"
+        page = f'<html><body class="archive date"><h1>Month: {year}/{month:02d}</h1><a href="{base}/{previous}/">Older</a></body></html>'
+        return _ok("calendar", HTML, page)
+    if match := POST_SITEMAP_PATHS[site.sitemap_style].match(path):
+        return _maybe("sitemap", XML, site.render_post_sitemap(base, int(match["page"] or 1)))
+    if match := LISTING_PATH.match(path):
+        page_number = int(match["page"] or 1)
+        return _maybe("listing", HTML, site.render_listing(base, page_number, match["category"]))
+    if match := ARTICLE_PATH.match(path):
+        return _article(site, base, match["slug"], request_headers)
+    return _not_found("other")
 
-    def _maybe(self, kind: str, content_type: str, text: str | None) -> Response:
-        return self._ok(kind, content_type, text) if text is not None else self._not_found(kind)
 
-    def _not_found(self, kind: str, status: int = HTTPStatus.NOT_FOUND) -> Response:
-        body = "<!DOCTYPE html><html><head><title>Page not found</title></head><body><h1>Oops! That page can’t be found.</h1></body></html>"
-        return status, kind, HTML, body.encode("utf-8"), {}
+def _article(site: StandinSite, base: str, slug: str, request_headers: object) -> Response:
+    article = site.article(slug)
+    if article is None:
+        return _not_found("article", site.gone_status(slug) or HTTPStatus.NOT_FOUND)
+    etag = site.etag(article)
+    last_modified = format_datetime(article.last_modified, usegmt=False)
+    validators = {"ETag": etag, "Last-Modified": last_modified, "Cache-Control": "max-age=0"}
+    if _not_modified(request_headers, etag, article.last_modified):
+        return HTTPStatus.NOT_MODIFIED, "article", HTML, b"", validators
+    html = site.render_article(article, base)
+    content_type = f"text/html; charset={article.encoding.upper()}"
+    return HTTPStatus.OK, "article", content_type, html.encode(article.encoding, "xmlcharrefreplace"), validators
+
+
+def _ok(kind: str, content_type: str, text: str) -> Response:
+    return HTTPStatus.OK, kind, content_type, text.encode("utf-8"), {}
+
+
+def _maybe(kind: str, content_type: str, text: str | None) -> Response:
+    return _ok(kind, content_type, text) if text is not None else _not_found(kind)
+
+
+def _not_found(kind: str, status: int = HTTPStatus.NOT_FOUND) -> Response:
+    return status, kind, HTML, NOT_FOUND_PAGE.encode("utf-8"), {}
 
 
 def _not_modified(headers: object, etag: str, last_modified: object) -> bool:

@@ -301,14 +301,18 @@ class StandinSite:
         )
 
     def render_sitemap_index(self, base_url: str) -> str:
+        return self._env.get_template("wp-sitemap.xml").render(
+            site=self._context(base_url), sitemaps=self.sitemap_paths()
+        )
+
+    def sitemap_paths(self) -> list[str]:
+        """The sitemaps the index lists: posts (one per `SITEMAP_PAGE_SIZE`), pages, categories."""
         pages = range(1, self.sitemap_pages() + 1)
         if self.sitemap_style == "yoast":
             posts = [f"/post-sitemap{n if n > 1 else ''}.xml" for n in pages]
-            others = ["/page-sitemap.xml", "/category-sitemap.xml"]
-        else:
-            posts = [f"/wp-sitemap-posts-post-{n}.xml" for n in pages]
-            others = ["/wp-sitemap-posts-page-1.xml", "/wp-sitemap-taxonomies-category-1.xml"]
-        return self._env.get_template("wp-sitemap.xml").render(site=self._context(base_url), sitemaps=posts + others)
+            return [*posts, "/page-sitemap.xml", "/category-sitemap.xml"]
+        posts = [f"/wp-sitemap-posts-post-{n}.xml" for n in pages]
+        return [*posts, "/wp-sitemap-posts-page-1.xml", "/wp-sitemap-taxonomies-category-1.xml"]
 
     def sitemap_pages(self) -> int:
         return max(1, math.ceil(len(self._articles) / SITEMAP_PAGE_SIZE))
