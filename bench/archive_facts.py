@@ -42,7 +42,7 @@ class Fingerprint:
 class Size:
     file_bytes: int
     versions: int
-    #: Mean stored (zlib-compressed) page, bytes.
+    #: Mean stored (Zstandard-compressed) page, bytes.
     html_z_bytes: float
 
     @property

@@ -112,16 +112,17 @@ def _jsonable(value: Any) -> Any:
     """`dataclasses.asdict` and JSON-readiness in one pass.
 
     `asdict` deep-copies every string it meets; the archive converts every document it writes,
-    and that copying was a third of its write time (bench/README.md).
+    and that copying was a third of its write time (bench/README.md). Strings, most of what a
+    document holds, are passed through without a call.
     """
     if value is None or isinstance(value, (str, int, float)):
         return value
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
-        return [_jsonable(item) for item in value]
+        return [item if type(item) is str else _jsonable(item) for item in value]
     if isinstance(value, dict):
-        return {key: _jsonable(item) for key, item in value.items()}
+        return {key: item if type(item) is str else _jsonable(item) for key, item in value.items()}
     if is_dataclass(value) and not isinstance(value, type):
         return {name: _jsonable(getattr(value, name)) for name in _field_names(type(value))}
     return value

@@ -11,23 +11,28 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import zlib
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
 from scraper.document import CONTENT_FIELDS, Document, to_dict
+from storage import pages
 from storage.diff import compare, content_hash
 from storage.migrations import SCHEMA_VERSION, ArchiveError, migrate, schema_version
 
 BUSY_TIMEOUT_S = 15.0
 JSON_FIELDS = ("highlights", "body", "categories")
+
+#: JSON for the archive's text columns, readable as it is in SQL and Datasette (no \u escapes).
+#: One encoder for every write: `json.dumps` with options builds a new one per call.
+_encode_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def utcnow() -> str:
@@ -141,10 +146,6 @@ def _sqlite_errors(path: Path) -> Iterator[None]:
         raise ArchiveError(f"{path}: {message}") from error
 
 
-def content_of(document: Document) -> dict[str, Any]:
-    return document.content()
-
-
 def _row_content(row: dict[str, Any]) -> dict[str, Any]:
     """An `articles`/`versions` row's content fields, JSON columns decoded."""
     return {name: json.loads(row[name] or "[]") if name in JSON_FIELDS else row[name] for name in CONTENT_FIELDS}
@@ -152,9 +153,23 @@ def _row_content(row: dict[str, Any]) -> dict[str, Any]:
 
 def _content_columns(content: dict[str, Any]) -> dict[str, Any]:
     return {
-        name: json.dumps(content[name], ensure_ascii=False) if name in JSON_FIELDS else content[name]
+        name: _encode_json(content[name]) if name in JSON_FIELDS else content[name]
         for name in CONTENT_FIELDS
     }
+
+
+class _Converted:
+    """A fetched document converted once: `record` hashes it, and may write it in two rows."""
+
+    def __init__(self, document: Document) -> None:
+        self.data = to_dict(document)
+        self.content = {name: self.data[name] for name in CONTENT_FIELDS}
+        self.digest = content_hash(self.content)
+
+    @cached_property
+    def columns(self) -> dict[str, Any]:
+        """The content fields as the `articles` and `versions` columns hold them."""
+        return _content_columns(self.content)
 
 
 class Archive:
@@ -393,19 +408,19 @@ class Archive:
         return _row_content(row)
 
     def _record_one(self, crawl_id: int, item: Fetched, row: dict[str, Any] | None, origin: str) -> Outcome:
-        document = item.document
-        content = content_of(document)
-        digest = content_hash(content)
+        url = item.document.url
+        converted = _Converted(item.document)
+        digest = converted.digest
         now = item.fetched_at or utcnow()
         if row is None:
             validators = {"etag": item.etag, "last_modified": item.last_modified}
-            article_id = self._insert_article(document.url, item.site, content, digest, now, validators)
-            version_id = self._insert_version(article_id, 1, crawl_id, item, digest, now, origin)
+            article_id = self._insert_article(url, item.site, converted, now, validators)
+            version_id = self._insert_version(article_id, 1, crawl_id, item, converted, now, origin)
             self._insert_change(article_id, version_id, crawl_id, "new", now)
-            return Outcome(document.url, "new")
+            return Outcome(url, "new")
         restored = row["status"] == "removed"
         if row["content_hash"] == digest and origin == "reclean":
-            return Outcome(document.url, "unchanged")
+            return Outcome(url, "unchanged")
         if row["content_hash"] == digest:
             self.db.execute(
                 """update articles set status = 'live', gone_since = null, last_seen = ?, last_checked = ?,
@@ -413,14 +428,14 @@ class Archive:
                 [now, now, item.etag, item.last_modified, row["id"]],
             )
             if not restored:
-                return Outcome(document.url, "unchanged")
+                return Outcome(url, "unchanged")
             self._insert_change(row["id"], self._latest_version_id(row["id"]), crawl_id, "restored", now)
-            return Outcome(document.url, "restored")
-        change = compare(self._stored_content(row["id"]), content)
+            return Outcome(url, "restored")
+        change = compare(self._stored_content(row["id"]), converted.content)
         number = row["version_count"] + 1
-        version_id = self._insert_version(row["id"], number, crawl_id, item, digest, now, origin)
+        version_id = self._insert_version(row["id"], number, crawl_id, item, converted, now, origin)
         columns = {
-            **_content_columns(content),
+            **converted.columns,
             "status": "live",
             "gone_since": None,
             "content_hash": digest,
@@ -435,7 +450,7 @@ class Archive:
         )
         kind = "restored" if restored else "recleaned" if origin == "reclean" else "edited"
         self._insert_change(row["id"], version_id, crawl_id, kind, columns["last_changed"], change)
-        return Outcome(document.url, kind, change.fields if change else ())
+        return Outcome(url, kind, change.fields if change else ())
 
     def _latest_version_id(self, article_id: int) -> int:
         return self.db.execute(
@@ -443,14 +458,14 @@ class Archive:
         ).fetchone()[0]
 
     def _insert_article(
-        self, url: str, site: str, content: dict[str, Any], digest: str, now: str, validators: dict[str, str]
+        self, url: str, site: str, converted: _Converted, now: str, validators: dict[str, str]
     ) -> int:
         columns = {
             "url": url,
             "site": site,
             "status": "live",
-            **_content_columns(content),
-            "content_hash": digest,
+            **converted.columns,
+            "content_hash": converted.digest,
             "version_count": 1,
             "first_seen": now,
             "last_seen": now,
@@ -465,20 +480,20 @@ class Archive:
         return int(cursor.lastrowid)
 
     def _insert_version(
-        self, article_id: int, number: int, crawl_id: int, item: Fetched, digest: str, now: str, origin: str
+        self, article_id: int, number: int, crawl_id: int, item: Fetched, converted: _Converted, now: str, origin: str
     ) -> int:
-        data = to_dict(item.document)
+        data = converted.data
         meta = {key: value for key, value in data.items() if key not in CONTENT_FIELDS and key != "recent"}
         columns = {
             "article_id": article_id,
             "version": number,
-            **_content_columns(data),
-            "recent": json.dumps(data["recent"], ensure_ascii=False),
-            "meta": json.dumps(meta, ensure_ascii=False),
-            "content_hash": digest,
+            **converted.columns,
+            "recent": _encode_json(data["recent"]),
+            "meta": _encode_json(meta),
+            "content_hash": converted.digest,
             "crawl_id": crawl_id,
             "fetched_at": now,
-            "raw_html": zlib.compress(item.html, 6),
+            "raw_html": pages.compress(item.html),
             "encoding": item.encoding,
             "origin": origin,
         }
@@ -497,11 +512,11 @@ class Archive:
                 version_id,
                 crawl_id,
                 kind,
-                json.dumps(list(change.fields) if change else []),
+                _encode_json(list(change.fields) if change else []),
                 change.significance if change else None,
                 change.words_added if change else 0,
                 change.words_removed if change else 0,
-                json.dumps({name: diff.to_json() for name, diff in change.diffs.items()}, ensure_ascii=False) if change else None,
+                _encode_json({name: diff.to_json() for name, diff in change.diffs.items()}) if change else None,
                 now,
             ],
         )
@@ -547,7 +562,7 @@ class Archive:
         while rows := self.db.execute(sql, [last_id, site, site, page_size]).fetchall():
             for article_id, url, site_name, raw, encoding, etag, modified, fetched_at in rows:
                 last_id = article_id
-                yield StoredPage(url, site_name, zlib.decompress(raw), encoding or "utf-8", etag or "", modified or "", fetched_at)
+                yield StoredPage(url, site_name, pages.decompress(raw), encoding or "utf-8", etag or "", modified or "", fetched_at)
 
 
 def _check_whole(path: Path) -> None:

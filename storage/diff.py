@@ -36,8 +36,12 @@ def _normalise(value: Any) -> Any:
     return value
 
 
+#: The hash's canonical JSON (its exact bytes are in every stored hash: never change it).
+_canonical_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+
 def content_hash(content: Content) -> str:
-    canonical = json.dumps(normalise_content(content), ensure_ascii=False, sort_keys=True)
+    canonical = _canonical_json(normalise_content(content))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

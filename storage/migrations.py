@@ -7,12 +7,15 @@ version N-1 to N; `migrate` runs the missing ones in one transaction each, after
 from __future__ import annotations
 
 import shutil
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
 import sqlite_utils
 
-SCHEMA_VERSION = 1
+from storage import pages
+
+SCHEMA_VERSION = 2
 
 CONTENT_COLUMNS = {
     "title": str,
@@ -89,7 +92,7 @@ def _v1(db: sqlite_utils.Database) -> None:
             "content_hash": str,
             "crawl_id": int,
             "fetched_at": str,
-            "raw_html": bytes,  # zlib-compressed page as fetched
+            "raw_html": bytes,  # the page as fetched, compressed (storage/pages.py)
             "encoding": str,
             "origin": str,  # crawl / reclean
         },
@@ -144,7 +147,24 @@ def _v1(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _v1}
+def _v2(db: sqlite_utils.Database, chunk: int = 500) -> None:
+    """Stored pages: zlib (level 6) → Zstandard, so every page is read one way.
+
+    A chunk of versions at a time, by id, so memory stays flat however large the archive.
+    """
+    ids = [row[0] for row in db.execute("select id from versions where raw_html is not null order by id")]
+    for first in range(0, len(ids), chunk):
+        rows = db.execute(
+            "select id, raw_html from versions where id between ? and ? and raw_html is not null",
+            [ids[first], ids[min(first + chunk, len(ids)) - 1]],
+        ).fetchall()
+        db.conn.executemany(
+            "update versions set raw_html = ? where id = ?",
+            [(pages.compress(zlib.decompress(raw)), version_id) for version_id, raw in rows],
+        )
+
+
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _v1, 2: _v2}
 
 
 def schema_version(db: sqlite_utils.Database) -> int:

@@ -270,15 +270,16 @@ def test_an_older_schema_is_migrated_after_a_backup(db_path: Path, monkeypatch: 
 
     Archive.open(db_path).close()
     original = db_path.read_bytes()
-    monkeypatch.setattr(migrations, "SCHEMA_VERSION", 2)
-    monkeypatch.setitem(migrations.MIGRATIONS, 2, lambda db: db["articles"].add_column("paywalled", int))
+    current = migrations.SCHEMA_VERSION
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", current + 1)
+    monkeypatch.setitem(migrations.MIGRATIONS, current + 1, lambda db: db["articles"].add_column("paywalled", int))
     with Archive.open(db_path) as archive:
-        assert archive.db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert archive.db.execute("PRAGMA user_version").fetchone()[0] == current + 1
         assert "paywalled" in archive.db["articles"].columns_dict
-    backup = db_path.with_name("archive.db.v1.bak")
+    backup = db_path.with_name(f"archive.db.v{current}.bak")
     assert backup.exists()
     with sqlite3.connect(backup) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == current
     assert len(original) > 0
 
 

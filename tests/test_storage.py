@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import zlib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -87,6 +89,30 @@ def test_an_archive_from_a_newer_newsdelta_is_refused_and_left_untouched(db_path
     with pytest.raises(ArchiveError, match="newer"):
         Archive.open(db_path)
     assert digest(db_path) == before
+
+
+def test_a_version_1_archive_gets_its_zlib_pages_recompressed(db_path: Path) -> None:
+    """Schema 1 stored pages with zlib; migration 2 rewrites them so every page reads one way."""
+    page = "<html><body><p>Ünïcode page, big enough to compress.</p></body></html>".encode() * 500
+    with Archive.open(db_path) as archive:
+        crawl_id = archive.start_crawl(site="indbiz", mode="full", trigger="cli")
+        archive.record(crawl_id, [replace(fetched(f"https://example.org/{n}/"), html=page) for n in range(3)])
+        archive.finish_crawl(crawl_id, status="ok")
+    with sqlite3.connect(db_path) as conn:  # what newsdelta with schema 1 wrote
+        conn.execute("update versions set raw_html = ?", [zlib.compress(page, 6)])
+        conn.execute("PRAGMA user_version = 1")
+        before = conn.execute("select id, url, content_hash from articles order by id").fetchall()
+    conn.close()
+
+    with Archive.open(db_path) as archive:
+        assert archive.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        stored = [row[0] for row in archive.db.execute("select raw_html from versions")]
+        assert len(stored) == 3 and all(blob.startswith(b"\x28\xb5\x2f\xfd") for blob in stored)  # zstd frames
+        assert [p.html for p in archive.stored_pages()] == [page] * 3
+        assert archive.db.execute("select id, url, content_hash from articles order by id").fetchall() == before
+    with sqlite3.connect(db_path.with_name("archive.db.v1.bak")) as backup:
+        assert [zlib.decompress(row[0]) for row in backup.execute("select raw_html from versions")] == [page] * 3
+    backup.close()
 
 
 def test_another_sqlite_database_is_not_taken_over(tmp_path: Path) -> None:
