@@ -7,7 +7,8 @@ Each field comes from the first layer that yields it:
 3. ``wordpress``: class names shared by common WordPress themes;
 4. ``fallback``: the densest block of paragraphs, for a theme nobody profiled.
 
-The page is parsed once with lxml (parsel); only the body element is handed to BeautifulSoup.
+The page is parsed once with lxml (parsel); selectors run on its tree compiled
+(`scraper.clean.select`); only the body element is handed to BeautifulSoup.
 """
 
 from __future__ import annotations
@@ -17,13 +18,15 @@ from datetime import date, datetime
 from typing import TypeVar
 from urllib.parse import urljoin, urlsplit
 
-from parsel import Selector, SelectorList
+from lxml import etree
+from parsel import Selector
 from w3lib.encoding import html_to_unicode
 
 from scraper.clean.blocks import body_blocks
 from scraper.clean.density import main_content
 from scraper.clean.errors import ExtractionError, NotAnArticle
 from scraper.clean.metadata import PageMetadata, read_metadata
+from scraper.clean.select import Found, select, text_of
 from scraper.document import Document, Image, RecentArticle
 from scraper.sites import Selectors, SiteProfile
 from scraper.text import normalise_text
@@ -91,12 +94,12 @@ def clean(
     text = decode(html, content_type)
     if not text.strip():
         raise ExtractionError("empty page")
-    page = Selector(text=text, base_url=url)
+    page = Selector(text=text, base_url=url).root
     meta = read_metadata(page)
     layers = profile.selector_sets() if profile else []
     if profile is None or profile.wordpress:
         layers.append(("wordpress", WORDPRESS))
-    marked = meta.ld_article or any(sel.article and page.css(sel.article) for _, sel in layers)
+    marked = meta.ld_article or any(sel.article and select(page, sel.article) for _, sel in layers)
     if not marked and (profile is None or profile.require_article_marker):
         raise NotAnArticle("not an article page")
     return _Extraction(page, url, meta, layers, profile).document(summary_hint)
@@ -107,7 +110,7 @@ class _Extraction:
 
     def __init__(
         self,
-        page: Selector,
+        page: etree._Element,
         url: str,
         meta: PageMetadata,
         layers: list[tuple[str, Selectors]],
@@ -150,14 +153,14 @@ class _Extraction:
 
     # -- layers ---------------------------------------------------------------------------------
 
-    def _first(self, name: str, read: Callable[[SelectorList], T], *, metadata: T | None = None, default: T | str = "") -> T:
+    def _first(self, name: str, read: Callable[[Found], T], *, metadata: T | None = None, default: T | str = "") -> T:
         """The profile's selector, then the page's metadata, then WordPress' convention."""
         for layer, selectors in self.layers:
             if layer == "wordpress" and metadata:
                 self.sources[name] = "metadata"
                 return metadata
             css = getattr(selectors, name)
-            if css and (value := read(self.page.css(css))):
+            if css and (value := read(select(self.page, css))):
                 self.sources[name] = layer
                 return value
         if metadata:
@@ -166,14 +169,14 @@ class _Extraction:
         return default  # type: ignore[return-value]
 
     @staticmethod
-    def _text(found: SelectorList) -> str:
+    def _text(found: Found) -> str:
         return _node_text(found[0]) if found else ""
 
     @staticmethod
-    def _texts(found: SelectorList) -> tuple[str, ...]:
+    def _texts(found: Found) -> tuple[str, ...]:
         return tuple(text for text in map(_node_text, found) if text)
 
-    def _date(self, found: SelectorList) -> datetime | None:
+    def _date(self, found: Found) -> datetime | None:
         for node in found:
             if parsed := _parse_datetime(_node_text(node), self.date_formats):
                 return parsed
@@ -182,19 +185,19 @@ class _Extraction:
     def _fallback_title(self) -> str:
         """A page nobody profiled, without metadata: its first `<h1>`, else its `<title>`."""
         for css in ("h1", "title"):
-            if title := self._text(self.page.css(css)):
+            if title := self._text(select(self.page, css)):
                 self.sources["title"] = "fallback"
                 return title
         return ""
 
     def _body(self) -> tuple[list[str], list[Image]]:
         for layer, selectors in self.layers:
-            if selectors.body and (found := self.page.css(selectors.body)):
-                blocks, images = body_blocks(found[0].root, self.url, selectors.prune)
+            if selectors.body and (found := select(self.page, selectors.body)):
+                blocks, images = body_blocks(found[0], self.url, selectors.prune)
                 if blocks:
                     self.sources["body"] = layer
                     return blocks, images
-        if (element := main_content(self.page.root)) is not None:
+        if (element := main_content(self.page)) is not None:
             blocks, images = body_blocks(element, self.url)
             self.sources["body"] = "fallback"
             return blocks, images
@@ -204,22 +207,25 @@ class _Extraction:
         for layer, selectors in self.layers:
             if not selectors.recent:
                 continue
-            entries = [self._recent_entry(node, selectors) for node in self.page.css(selectors.recent)]
+            entries = [self._recent_entry(node, selectors) for node in select(self.page, selectors.recent)]
             if entries := [entry for entry in entries if entry is not None]:
                 self.sources["recent"] = layer
                 return tuple(entries)
         return ()
 
-    def _recent_entry(self, node: Selector, selectors: Selectors) -> RecentArticle | None:
-        link = node.css(selectors.recent_title)
+    def _recent_entry(self, node: etree._Element | str, selectors: Selectors) -> RecentArticle | None:
+        if isinstance(node, str):  # a selector that picked text, not entries
+            return None
+        link = select(node, selectors.recent_title)
         title = self._text(link)
         if not title:
             return None
+        href = "" if isinstance(link[0], str) else link[0].get("href", "")
         return RecentArticle(
             title=title,
-            url=urljoin(self.url, link[0].attrib.get("href", "")),
-            published=_as_date(self._date(node.css(selectors.recent_date))) if selectors.recent_date else None,
-            teaser=self._text(node.css(selectors.recent_teaser)) if selectors.recent_teaser else "",
+            url=urljoin(self.url, href),
+            published=_as_date(self._date(select(node, selectors.recent_date))) if selectors.recent_date else None,
+            teaser=self._text(select(node, selectors.recent_teaser)) if selectors.recent_teaser else "",
         )
 
     def _canonical(self) -> str:
@@ -230,12 +236,9 @@ class _Extraction:
         return self.url.split("#")[0]
 
 
-def _node_text(node: Selector) -> str:
+def _node_text(node: etree._Element | str) -> str:
     """An element's text (or an attribute's value), whitespace folded."""
-    root = node.root
-    if isinstance(root, str):
-        return normalise_text(root)
-    return normalise_text("".join(node.xpath(".//text()[not(ancestor::script or ancestor::style)]").getall()))
+    return normalise_text(text_of(node))
 
 
 def _parse_datetime(value: str, formats: Sequence[str] = ()) -> datetime | None:

@@ -12,15 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from copy import deepcopy
-from functools import lru_cache
 from urllib.parse import urljoin
 
 import lxml.html
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import CData, Comment, Declaration, Doctype, ProcessingInstruction
 from lxml import etree
-from parsel.csstranslator import css2xpath
 
+from scraper.clean.select import select
 from scraper.clean.tree import INLINE, drop
 from scraper.document import Image
 from scraper.text import normalise_text
@@ -76,16 +75,11 @@ def _pruned_html(element: etree._Element | str, selectors: tuple[str, ...]) -> s
         element = lxml.html.fragment_fromstring(element, create_parent="div")
     kept = deepcopy(element)  # the page's tree is still read for other fields
     for selector in selectors:
-        for node in _xpath(selector)(kept):
+        for node in select(kept, selector):
             if node is kept:
                 return ""
             drop(node)
     return etree.tostring(kept, method="html", encoding="unicode", with_tail=False)
-
-
-@lru_cache(maxsize=256)
-def _xpath(selector: str) -> etree.XPath:
-    return etree.XPath(css2xpath(selector))
 
 
 def _take_images(soup: BeautifulSoup, base_url: str) -> list[Image]:

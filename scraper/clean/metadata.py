@@ -6,8 +6,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from parsel import Selector
+from lxml import etree
 
+from scraper.clean.select import xpath
 from scraper.text import normalise_text
 
 ARTICLE_TYPES = frozenset({"Article", "NewsArticle", "BlogPosting", "ReportageNewsArticle", "AnalysisNewsArticle"})
@@ -29,15 +30,19 @@ class PageMetadata:
     ld_article: bool = False
 
 
-def read_metadata(page: Selector) -> PageMetadata:
+def read_metadata(page: etree._Element) -> PageMetadata:
     ld = _json_ld_article(page)
 
+    def first(path: str) -> str:
+        found = xpath(page, path)
+        return str(found[0]) if found else ""
+
     def meta(attr: str, name: str) -> str:
-        return normalise_text(page.xpath(f"//meta[@{attr}='{name}']/@content").get(""))
+        return normalise_text(first(f"//meta[@{attr}='{name}']/@content"))
 
     return PageMetadata(
-        canonical=page.xpath("//link[@rel='canonical']/@href").get("").strip(),
-        language=page.xpath("/html/@lang").get("") or _text(ld.get("inLanguage")),
+        canonical=first("//link[@rel='canonical']/@href").strip(),
+        language=first("/html/@lang") or _text(ld.get("inLanguage")),
         og_type=meta("property", "og:type"),
         title=_text(ld.get("headline")) or meta("property", "og:title"),
         description=meta("property", "og:description") or meta("name", "description") or _text(ld.get("description")),
@@ -50,9 +55,9 @@ def read_metadata(page: Selector) -> PageMetadata:
     )
 
 
-def _json_ld_article(page: Selector) -> dict[str, Any]:
+def _json_ld_article(page: etree._Element) -> dict[str, Any]:
     """The first Article-like node of the page's JSON-LD (inside `@graph` too); {} if none."""
-    for raw in page.xpath("//script[@type='application/ld+json']/text()").getall():
+    for raw in xpath(page, "//script[@type='application/ld+json']/text()"):
         try:
             data = json.loads(raw)
         except ValueError:
