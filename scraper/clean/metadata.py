@@ -33,12 +33,14 @@ class PageMetadata:
 def read_metadata(page: etree._Element) -> PageMetadata:
     ld = _json_ld_article(page)
 
+    tags = _meta_tags(page)
+
     def first(path: str) -> str:
         found = xpath(page, path)
         return str(found[0]) if found else ""
 
     def meta(attr: str, name: str) -> str:
-        return normalise_text(first(f"//meta[@{attr}='{name}']/@content"))
+        return normalise_text(tags.get((attr, name), ""))
 
     return PageMetadata(
         canonical=first("//link[@rel='canonical']/@href").strip(),
@@ -53,6 +55,16 @@ def read_metadata(page: etree._Element) -> PageMetadata:
         author=_author(ld.get("author")) or meta("name", "author"),
         ld_article=bool(ld),
     )
+
+
+def _meta_tags(page: etree._Element) -> dict[tuple[str, str], str]:
+    """Each `<meta property|name=… content=…>`'s content, the first of each: one pass for all."""
+    tags: dict[tuple[str, str], str] = {}
+    for element in xpath(page, "//meta[@content]"):
+        for attr in ("property", "name"):
+            if key := element.get(attr):
+                tags.setdefault((attr, key), element.get("content"))
+    return tags
 
 
 def _json_ld_article(page: etree._Element) -> dict[str, Any]:
