@@ -14,19 +14,17 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import pickle
 import signal
 import socket
-import struct
 import subprocess
 import sys
 from typing import Any
 
+from scraper import ipc
 from scraper.clean import clean
 from scraper.document import Document
 from scraper.sites import SiteProfile
 
-_LENGTH = struct.Struct("!I")
 #: Seconds the worker has to exit once the crawl closes its socket.
 EXIT_WAIT_S = 5.0
 
@@ -72,12 +70,10 @@ class CleanWorker:
         number = next(self._ids)
         answer: asyncio.Future[Document] = loop.create_future()
         self._pending[number] = answer
-        request = pickle.dumps(
-            (number, html, url, profile, content_type, summary_hint), pickle.HIGHEST_PROTOCOL
-        )
+        request = ipc.frame(ipc.dumps((number, html, url, profile, content_type, summary_hint)))
         try:
             async with self._sending:  # one whole frame at a time on the socket
-                await loop.sock_sendall(self._socket, _LENGTH.pack(len(request)) + request)
+                await loop.sock_sendall(self._socket, request)
         except OSError as error:
             self._fail(f"cannot reach the cleaning worker: {error}")
         return await answer
@@ -88,12 +84,7 @@ class CleanWorker:
         try:
             while chunk := await loop.sock_recv(self._socket, 1 << 20):
                 buffer += chunk
-                while len(buffer) >= _LENGTH.size:
-                    (length,) = _LENGTH.unpack_from(buffer)
-                    if len(buffer) < _LENGTH.size + length:
-                        break
-                    number, ok, value = pickle.loads(buffer[_LENGTH.size : _LENGTH.size + length])
-                    del buffer[: _LENGTH.size + length]
+                for number, ok, value in ipc.complete_messages(buffer):
                     answer = self._pending.pop(number)
                     if ok:
                         answer.set_result(value)
@@ -133,27 +124,18 @@ def _answer(
     except Exception as error:  # the crawl raises it where `clean` was called
         result = (number, False, error)
     try:
-        return pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
+        return ipc.dumps(result)
     except Exception:  # an exception that does not pickle: its message does
-        return pickle.dumps(
-            (number, False, RuntimeError(f"{type(result[2]).__name__}: {result[2]}"))
-        )
+        return ipc.dumps((number, False, RuntimeError(f"{type(result[2]).__name__}: {result[2]}")))
 
 
 def main(argv: list[str]) -> None:
     """The worker: answer each request on the socket until the crawl closes it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the crawl's to handle; it closes us
     with socket.socket(fileno=int(argv[0])) as connection, connection.makefile("rb") as requests:
-        while header := requests.read(_LENGTH.size):
-            if len(header) < _LENGTH.size:
-                break
-            (length,) = _LENGTH.unpack(header)
-            payload = requests.read(length)
-            if len(payload) < length:
-                break
-            answer = _answer(*pickle.loads(payload))
+        while (request := ipc.receive(requests)) is not None:
             try:
-                connection.sendall(_LENGTH.pack(len(answer)) + answer)
+                connection.sendall(ipc.frame(_answer(*request)))
             except OSError:
                 break
 

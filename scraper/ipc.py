@@ -1,0 +1,55 @@
+"""Messages between a crawl and its helper processes: pickles, each behind its length.
+
+The crawl hands pages to its cleaning worker (`scraper.worker`) and batches to its archive
+writer (`scraper.writer`) over socket pairs, one frame per message.
+"""
+
+from __future__ import annotations
+
+import pickle
+import socket
+import struct
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+
+_LENGTH = struct.Struct("!I")
+
+
+def frame(payload: bytes) -> bytes:
+    """`payload` (a pickle) as one frame."""
+    return _LENGTH.pack(len(payload)) + payload
+
+
+def dumps(message: Any) -> bytes:
+    return pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+
+
+def send(connection: socket.socket, message: Any) -> None:
+    """Send one message (blocking)."""
+    connection.sendall(frame(dumps(message)))
+
+
+def receive(stream: BinaryIO) -> Any | None:
+    """The next message from a blocking stream (`socket.makefile("rb")`); None once it is closed."""
+    header = stream.read(_LENGTH.size)
+    if len(header) < _LENGTH.size:
+        return None
+    (length,) = _LENGTH.unpack(header)
+    payload = stream.read(length)
+    if len(payload) < length:
+        return None
+    return pickle.loads(payload)
+
+
+def complete_messages(buffer: bytearray) -> Iterator[Any]:
+    """The whole messages at the start of `buffer`, removed from it as they are read.
+
+    For a non-blocking reader, which appends what arrives to `buffer` and calls this each time.
+    """
+    while len(buffer) >= _LENGTH.size:
+        (length,) = _LENGTH.unpack_from(buffer)
+        if len(buffer) < _LENGTH.size + length:
+            return
+        message = pickle.loads(buffer[_LENGTH.size : _LENGTH.size + length])
+        del buffer[: _LENGTH.size + length]
+        yield message
