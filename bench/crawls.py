@@ -1,7 +1,7 @@
 """The four crawls the bench times side by side against the same pages.
 
 - `full`: newsdelta's full crawl, through the product path (`scraper.runner`, the site spider,
-  the pipelines, the archive), into a fresh archive;
+  the pipelines, the archive writer), into a fresh archive;
 - `bare`: the bare Scrapy spider over the same pages (the ceiling);
 - `recheck`: newsdelta's `--mode recheck --all` of that archive, the site unchanged;
 - `bare_conditional`: the bare spider sending the same conditional requests.
@@ -20,6 +20,9 @@ from bench.child import ChildRun, run_child
 from bench.server import PageServer, Served
 from scraper.runner import CrawlOptions
 
+#: What `Archive.record` can make of a fetched document (Scrapy stats `newsdelta/<kind>`).
+RECORD_OUTCOMES = ("new", "edited", "unchanged", "restored", "recleaned")
+
 #: The CLI's `--quiet` crawl: no progress lines, no summary, warnings only.
 QUIET = {"LOG_LEVEL": "WARNING", "NEWSDELTA_PROGRESS_INTERVAL": 0, "NEWSDELTA_SUMMARY": False}
 
@@ -36,7 +39,6 @@ class Crawl:
     #: CPU the page server's thread used meanwhile (it must stay far from one core).
     server_cpu_s: float
     stats: dict[str, Any] = field(default_factory=dict)
-    timings: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def article_pages(self) -> int:
@@ -59,6 +61,20 @@ class Crawl:
     def cpu_ms_per_page(self) -> float:
         return 1000 * self.run.cpu_s / max(1, self.served.count("article"))
 
+    @property
+    def recorded(self) -> int:
+        """Documents the archive classified (a 304 is not one: it only moves `last_checked`)."""
+        return sum(int(self.stats.get(f"newsdelta/{kind}", 0)) for kind in RECORD_OUTCOMES)
+
+    @property
+    def versions_written(self) -> int:
+        return sum(int(self.stats.get(f"newsdelta/{kind}", 0)) for kind in ("new", "edited", "restored"))
+
+    @property
+    def archive_cpu_s(self) -> float:
+        """CPU the archive writer process spent writing (`scraper.writer.write_batch`)."""
+        return float(self.stats.get("newsdelta/archive_cpu_s", 0.0))
+
 
 def _elapsed(stats: dict[str, Any], run: ChildRun) -> float:
     return float(stats.get("elapsed_time_seconds") or run.wall_s)
@@ -70,20 +86,14 @@ def newsdelta_crawl(server: PageServer, db: Path, work: Path, mode: str) -> Craw
     options = CrawlOptions(
         db=str(db), mode=mode, base_url=server.url, settings=settings, trigger="cli"
     )
-    result, timings = work / f"{mode}.result.json", work / f"{mode}.timings.json"
+    result = work / f"{mode}.result.json"
     server.reset()
     cpu = server.cpu_seconds()
-    run = run_child(
-        "bench.probe",
-        [json.dumps(asdict(options)), str(result), str(timings)],
-        work / f"{mode}.log",
-    )
+    run = run_child("scraper.runner", [json.dumps(asdict(options)), str(result)], work / f"{mode}.log")
     served, server_cpu = server.reset(), server.cpu_seconds() - cpu
     crawl_id = json.loads(result.read_text())["crawl_id"]
     stats = _crawl_stats(db, crawl_id)
-    return Crawl(
-        mode, run, served, _elapsed(stats, run), server_cpu, stats, json.loads(timings.read_text())
-    )
+    return Crawl(mode, run, served, _elapsed(stats, run), server_cpu, stats)
 
 
 def bare_crawl(server: PageServer, work: Path, validators: Path | None = None) -> Crawl:

@@ -151,9 +151,9 @@ SECTIONS: list[tuple[str, list[Row]]] = [
                 at_least(2000, "≥ 2,000/s"),
             ),
             Row(
-                "archive.versions_per_s",
-                "versions/s of the writer's wall time (it shares the GIL)",
-                "{:,.0f}",
+                "archive.cpu_share",
+                "archive writes' share of the full crawl's CPU (all processes)",
+                "{:.0%}",
             ),
             Row("classify.count", "fetched articles classified new/edited/unchanged", "{:,.0f}"),
             Row("classify.s", "time to classify them, s", "{:.3f}", growth=TIME_GROWTH),

@@ -77,12 +77,10 @@ def measure(articles: int, work: Path, say: Callable[[str], None] = lambda line:
             "recheck_bytes_share": recheck.served.sent() / full.served.sent(),
             "recheck_vs_full_time": recheck.run.wall_s / full.run.wall_s,
             "recheck.article_304": recheck.served.count("article", 304),
-            "recheck.recorded": recheck.timings.get("items", {}).get("record", 0),
+            "recheck.recorded": recheck.recorded,
             "recheck.writes": after.writes_since(before),
-            "archive.versions_per_cpu_s": full.timings["items"]["record"]
-            / full.timings["seconds"]["record_cpu"],
-            "archive.versions_per_s": full.timings["items"]["record"]
-            / full.timings["seconds"]["record"],
+            "archive.versions_per_cpu_s": full.versions_written / full.archive_cpu_s,
+            "archive.cpu_share": full.archive_cpu_s / full.run.cpu_s,
             "classify.count": classified.count,
             "classify.s": classified.seconds,
             "classify.per_s": classified.per_s,

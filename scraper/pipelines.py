@@ -4,9 +4,9 @@
 `ArchivePipeline` writes documents in batches, one transaction each, records failures, and
 closes the crawl's row with Scrapy's stats and the end-of-crawl summary.
 
-Batches are written by a thread of their own, one after another, while the crawl goes on
-downloading and cleaning: compressing pages and SQLite's work release the GIL, so a write
-overlaps the crawl instead of stopping it (bench/README.md has the figures).
+Batches are written by a process of their own (`scraper.writer`), one after another, while the
+crawl goes on downloading and cleaning; a thread here hands each batch over and waits for it,
+so the crawl's thread never waits on the archive (bench/README.md has the figures).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
 from scrapy import signals
@@ -26,6 +25,7 @@ from twisted.internet.defer import Deferred
 
 from scraper.items import ArticleItem, FetchFailure, NotModified
 from scraper.summary import render_held_back, render_summary
+from scraper.writer import ArchiveWriter, Batch, WriterConfig, Written
 from storage.archive import Archive, Failure, Fetched, MassChangeGuard, RecheckPolicy
 from storage.migrations import ArchiveError
 
@@ -46,18 +46,6 @@ class ValidatePipeline:
         return item
 
 
-@dataclass
-class _Batch:
-    """What the pipeline buffered since the last write."""
-
-    fetched: list[Fetched] = field(default_factory=list)
-    failures: list[Failure] = field(default_factory=list)
-    not_modified: list[NotModified] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return len(self.fetched) + len(self.failures) + len(self.not_modified)
-
-
 class ArchivePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -73,10 +61,12 @@ class ArchivePipeline:
         intervals = settings.getdict("NEWSDELTA_RECHECK_HOURS")
         self.policy = RecheckPolicy(**{key: float(value) for key, value in intervals.items()})
         self.recheck_all = settings.getbool("NEWSDELTA_RECHECK_ALL")
-        self.batch = _Batch()
+        self.batch = Batch()
         self.archive: Archive | None = None
         self.crawl_id = 0
-        #: Writes batches one after another, off the crawl's thread.
+        #: The process that writes the batches (`scraper.writer`).
+        self.archive_writer: ArchiveWriter | None = None
+        #: Hands batches to it one after another, off the crawl's thread.
         self.writer: ThreadPoolExecutor | None = None
         #: Set by the writer when the archive refused a write: later batches are dropped.
         self.broken = False
@@ -89,13 +79,15 @@ class ArchivePipeline:
 
     def open_spider(self) -> None:
         spider = self.crawler.spider
-        self.archive = Archive.open(
-            self.path, max_mb=self.crawler.settings.getfloat("NEWSDELTA_MAX_DB_MB"), any_thread=True
-        )
-        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdelta-archive")
+        max_mb = self.crawler.settings.getfloat("NEWSDELTA_MAX_DB_MB")
+        self.archive = Archive.open(self.path, max_mb=max_mb)
         self.crawl_id = self.archive.start_crawl(
             site=spider.site_name, mode=spider.mode, trigger=self.trigger, base_url=spider.base_url
         )
+        self.archive_writer = ArchiveWriter(
+            WriterConfig(str(self.path), self.crawl_id, max_mb, self.confirm_removal_after)
+        )
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdelta-archive")
         spider.known = self.archive.known(spider.site_name)
         if spider.mode == "recheck":
             spider.due = self.archive.due(spider.site_name, self.policy, everything=self.recheck_all)
@@ -117,7 +109,7 @@ class ArchivePipeline:
                 )
             )
         elif isinstance(item, NotModified):
-            self.batch.not_modified.append(item)
+            self.batch.not_modified.append(item.url)
         elif isinstance(item, FetchFailure):
             self.crawler.spider.logger.warning("fetch failed: %s (%s)", item.url, item.reason)
             self.batch.failures.append(
@@ -133,14 +125,14 @@ class ArchivePipeline:
 
         If the archive refuses (disk full, locked…), the crawl stops.
         """
-        batch, self.batch = self.batch, _Batch()
+        batch, self.batch = self.batch, Batch()
         done: Deferred[None] = Deferred()
         if self.archive is None or self.writer is None:
             done.callback(None)
             return done
         from twisted.internet import reactor
 
-        def written(future: Future[tuple[Counter[str], ArchiveError | None]]) -> None:
+        def written(future: Future[Written]) -> None:
             try:
                 result = future.result()
             except BaseException as error:  # a bug, not a refusal: Scrapy logs it with the item
@@ -151,41 +143,24 @@ class ArchivePipeline:
         self.writer.submit(self._write, batch).add_done_callback(written)
         return done
 
-    def _written(self, result: tuple[Counter[str], ArchiveError | None], done: Deferred[None]) -> None:
+    def _written(self, result: Written, done: Deferred[None]) -> None:
         """Back in the crawl's thread: count what was written, or stop the crawl."""
         counts, error = result
         for key, count in counts.items():
             self.crawler.stats.inc_value(key, count)
-        if error is not None and self.archive is not None:
+        if error is not None and not self.crawler.stats.get_value("newsdelta/archive_error"):
             self.crawler.stats.set_value("newsdelta/archive_error", str(error))
             self.crawler.spider.logger.error("stopping the crawl: %s", error)
-            self.archive.close()
-            self.archive = None
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
         done.callback(None)
 
-    def _write(self, batch: _Batch) -> tuple[Counter[str], ArchiveError | None]:
-        """In the writer's thread: one batch, in the order the crawl met its items."""
-        counts: Counter[str] = Counter()
-        if self.broken or self.archive is None or not batch:
-            return counts, None
-        try:
-            if batch.fetched:
-                for outcome in self.archive.record(self.crawl_id, batch.fetched):
-                    counts[f"newsdelta/{outcome.kind}"] += 1
-            if batch.not_modified:
-                self.archive.touch(self.crawl_id, [item.url for item in batch.not_modified])
-                counts["newsdelta/not_modified"] += len(batch.not_modified)
-            if batch.failures:
-                removed = self.archive.record_failures(
-                    self.crawl_id, batch.failures, confirm_after_s=self.confirm_removal_after
-                )
-                counts["newsdelta/removed"] += removed
-                counts["newsdelta/failed"] += len(batch.failures) - removed
-        except ArchiveError as error:
-            self.broken = True
-            return counts, error
-        return counts, None
+    def _write(self, batch: Batch) -> Written:
+        """In the writer thread: one batch, written by the writer process."""
+        if self.broken or self.archive_writer is None or not batch:
+            return Counter(), None
+        counts, error = self.archive_writer.write(batch)
+        self.broken = error is not None
+        return counts, error
 
     async def close_spider(self) -> None:
         await maybe_deferred_to_future(self.flush())
@@ -194,13 +169,21 @@ class ArchivePipeline:
         if self.writer is not None:
             self.writer.shutdown(wait=True)
             self.writer = None
+        if self.archive_writer is not None:
+            self.archive_writer.close()
+            self.archive_writer = None
         if self.archive is None:
             return
         stats = self.crawler.stats.get_stats()
         status = STATUS_BY_REASON.get(reason, "failed")
-        row, held = self.archive.finish_crawl(self.crawl_id, status=status, stats=stats, guard=self.guard)
-        self.archive.close()
-        self.archive = None
+        try:
+            row, held = self.archive.finish_crawl(self.crawl_id, status=status, stats=stats, guard=self.guard)
+        except ArchiveError as error:  # the archive that stopped the crawl may refuse this too
+            spider.logger.error("the crawl's row stays 'running' until the next crawl: %s", error)
+            return
+        finally:
+            self.archive.close()
+            self.archive = None
         if held:
             sys.stderr.write(render_held_back(row, held) + "\n")
         if self.print_summary:

@@ -181,13 +181,11 @@ class Archive:
 
     @classmethod
     def open(
-        cls, path: str | Path, *, create: bool = True, readonly: bool = False, max_mb: float = 0, any_thread: bool = False
+        cls, path: str | Path, *, create: bool = True, readonly: bool = False, max_mb: float = 0
     ) -> Archive:
         """Open (and create or migrate) the archive at `path`.
 
         `max_mb` caps the file's size: past it, writes fail as on a full disk, cleanly.
-        `any_thread`: the archive may be used from another thread than the one that opened it,
-        by one thread at a time (a crawl writes from a thread of its own, see `scraper.pipelines`).
         """
         path = Path(path)
         if not path.exists() and (readonly or not create):
@@ -195,11 +193,10 @@ class Archive:
         if path.exists():
             _check_whole(path)
         with _sqlite_errors(path):
-            same_thread = not any_thread
             if readonly:
-                conn = _connect_readonly(path, same_thread)
+                conn = _connect_readonly(path)
             else:
-                conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=same_thread)
+                conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
             try:
                 db = sqlite_utils.Database(conn)
                 if not readonly:
@@ -588,17 +585,14 @@ def _seconds_between(earlier: str, later: str) -> float:
     return (datetime.fromisoformat(later) - datetime.fromisoformat(earlier)).total_seconds()
 
 
-def _connect_readonly(path: Path, same_thread: bool) -> sqlite3.Connection:
+def _connect_readonly(path: Path) -> sqlite3.Connection:
     """A read-only connection, also to an archive on a read-only file system.
 
     Reading a WAL database needs its `-shm` file, which a read-only folder cannot hold; there,
     nothing can be writing the file either, so SQLite may read it as `immutable`.
     """
     mode = "ro" if os.access(path.parent, os.W_OK) else "ro&immutable=1"
-    return sqlite3.connect(
-        f"file:{path}?mode={mode}", uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None,
-        check_same_thread=same_thread,
-    )
+    return sqlite3.connect(f"file:{path}?mode={mode}", uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
 
 
 def _check_readable(db: sqlite_utils.Database, path: Path) -> None:

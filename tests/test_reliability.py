@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -226,6 +227,64 @@ def test_kill_9_at_random_points_loses_nothing(live_site: StandinServer, db_path
         assert archive.db["versions"].count == archive.db.execute("select count(*) from changes where kind = 'new'").fetchone()[0]
         statuses = [row["status"] for row in archive.db.query("select status from crawls order by id")]
     assert statuses[-1] == "ok" and "running" not in statuses
+
+
+def descendant(pid: int, module: str, timeout: float = 30) -> int:
+    """The pid of the process running `python -m module` under `pid`, once it has started."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pending = [pid]
+        while pending:
+            parent = pending.pop()
+            try:
+                children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+            except OSError:
+                continue
+            for child in map(int, children):
+                try:
+                    if module in Path(f"/proc/{child}/cmdline").read_bytes().decode().split("\0"):
+                        return child
+                except OSError:
+                    continue
+                pending.append(child)
+        time.sleep(0.05)
+    raise AssertionError(f"no `python -m {module}` under {pid}")
+
+
+def edits(db: Path) -> int:
+    with open_archive(db) as archive:
+        return archive.db.execute("select count(*) from changes where kind = 'edited'").fetchone()[0]
+
+
+def test_a_killed_archive_writer_stops_the_crawl_in_one_line_and_loses_nothing(
+    live_site: StandinServer, db_path: Path, archived: dict, tmp_path: Path
+) -> None:
+    articles = live_site.site.articles()
+    for article in articles:
+        live_site.site.edit_paragraph(article.slug, 0, f"Edited before the writer was killed: {article.slug}.")
+        live_site.delay(f"/{article.slug}/", 0.5)
+    unguarded = {"NEWSDELTA_GUARD_SHARE": 1.0}  # every article is edited: not a mass edit here
+    options = CrawlOptions(db=str(db_path), base_url=live_site.url, settings={**QUIET, **unguarded, "NEWSDELTA_BATCH_SIZE": 4})
+    result = tmp_path / "result.json"
+    runner = subprocess.Popen([sys.executable, "-m", "scraper.runner", json.dumps(asdict(options)), str(result)], cwd=ROOT)
+    writer = descendant(runner.pid, "scraper.writer")
+    deadline = time.monotonic() + 30
+    while edits(db_path) == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(writer, signal.SIGKILL)
+    assert runner.wait(timeout=60) == 1
+    error = json.loads(result.read_text())["error"]
+    assert "the archive writer process exited: this batch was not written" in error and "\n" not in error
+    integrity(db_path)
+    with open_archive(db_path) as archive:
+        row = archive.db.execute("select status, edited from crawls order by id desc limit 1").fetchone()
+        written = archive.db.execute("select count(*) from versions").fetchone()[0]
+    assert row[0] == "failed" and 0 < row[1] < len(articles)
+    assert written == archived["new"] + edits(db_path)  # every version has its change, no more
+    for article in articles:
+        live_site.delay(f"/{article.slug}/", 0)
+    again = crawl(live_site, db_path, **unguarded)
+    assert again["status"] == "ok" and edits(db_path) == len(articles)
 
 
 READER = """
