@@ -9,6 +9,8 @@ from __future__ import annotations
 import pickle
 import socket
 import struct
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
@@ -53,3 +55,23 @@ def complete_messages(buffer: bytearray) -> Iterator[Any]:
         message = pickle.loads(buffer[_LENGTH.size : _LENGTH.size + length])
         del buffer[: _LENGTH.size + length]
         yield message
+
+
+class HelperProcess:
+    """`python -m MODULE FD`, holding the other end of `connection`: a crawl's helper process."""
+
+    def __init__(self, module: str) -> None:
+        self.connection, theirs = socket.socketpair()
+        with theirs:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", module, str(theirs.fileno())], pass_fds=[theirs.fileno()]
+            )
+
+    def close(self, wait_s: float) -> None:
+        """Close the connection: the helper finishes what it holds and exits (killed after `wait_s`)."""
+        self.connection.close()
+        try:
+            self.process.wait(timeout=wait_s)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()

@@ -16,7 +16,6 @@ import asyncio
 import itertools
 import signal
 import socket
-import subprocess
 import sys
 from typing import Any
 
@@ -37,13 +36,9 @@ class CleanWorker:
     """The crawl's handle on one worker process; use it from the crawl's asyncio loop."""
 
     def __init__(self) -> None:
-        self._socket, theirs = socket.socketpair()
+        self._helper = ipc.HelperProcess("scraper.worker")
+        self._socket = self._helper.connection
         self._socket.setblocking(False)
-        with theirs:
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "scraper.worker", str(theirs.fileno())],
-                pass_fds=[theirs.fileno()],
-            )
         self._ids = itertools.count()
         self._pending: dict[int, asyncio.Future[Document]] = {}
         self._reader: asyncio.Task[None] | None = None
@@ -93,7 +88,7 @@ class CleanWorker:
         except OSError as error:
             self._fail(f"the cleaning worker's socket failed: {error}")
         else:
-            self._fail(f"the cleaning worker exited (code {self._process.poll()})")
+            self._fail(f"the cleaning worker exited (code {self._helper.process.poll()})")
 
     def _fail(self, reason: str) -> None:
         self._gone = self._gone or reason
@@ -107,12 +102,7 @@ class CleanWorker:
         self._gone = self._gone or "closed"
         if self._reader is not None:
             self._reader.cancel()
-        self._socket.close()
-        try:
-            self._process.wait(timeout=EXIT_WAIT_S)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+        self._helper.close(EXIT_WAIT_S)
 
 
 def _answer(

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import signal
 import socket
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -90,12 +89,8 @@ class ArchiveWriter:
 
     def __init__(self, config: WriterConfig) -> None:
         self.config = config
-        self._socket, theirs = socket.socketpair()
-        with theirs:
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "scraper.writer", str(theirs.fileno())],
-                pass_fds=[theirs.fileno()],
-            )
+        self._helper = ipc.HelperProcess("scraper.writer")
+        self._socket = self._helper.connection
         self._answers = self._socket.makefile("rb")
         ipc.send(self._socket, config)
         #: Whether the writer said it opened the archive: awaited by the first write, so the
@@ -122,18 +117,13 @@ class ArchiveWriter:
         return answer
 
     def _gone(self, what: str) -> ArchiveError:
-        code = self._process.poll()
+        code = self._helper.process.poll()
         return ArchiveError(f"{self.config.db}: the archive writer process {what} (exit code {code})")
 
     def close(self) -> None:
         """Close the socket: the writer finishes the batch in hand, closes the archive, exits."""
         self._answers.close()
-        self._socket.close()
-        try:
-            self._process.wait(timeout=EXIT_WAIT_S)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+        self._helper.close(EXIT_WAIT_S)
 
 
 def _serve(connection: socket.socket, archive: Archive, config: WriterConfig, batches: BinaryIO) -> None:

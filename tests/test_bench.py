@@ -139,8 +139,8 @@ def test_the_cleaning_worker_cleans_as_clean_does_and_says_when_it_is_gone() -> 
                 await worker.clean(
                     b"<html></html>", pages[0][0], profile, content_type=None, summary_hint=""
                 )
-            worker._process.kill()  # a crash: the crawl is told, and cleans by itself from then on
-            worker._process.wait()
+            worker._helper.process.kill()  # a crash: the crawl is told, and cleans by itself from then on
+            worker._helper.process.wait()
             with pytest.raises(WorkerGone):
                 await worker.clean(
                     pages[0][1], pages[0][0], profile, content_type=None, summary_hint=""
