@@ -6,6 +6,7 @@ version N-1 to N; `migrate` runs the missing ones in one transaction each, after
 
 from __future__ import annotations
 
+import logging
 import shutil
 import zlib
 from collections.abc import Callable
@@ -16,6 +17,8 @@ import sqlite_utils
 from storage import pages
 
 SCHEMA_VERSION = 2
+
+log = logging.getLogger("newsdelta.storage")
 
 CONTENT_COLUMNS = {
     "title": str,
@@ -185,6 +188,9 @@ def migrate(db: sqlite_utils.Database, path: Path | None = None) -> None:
         backup = path.with_name(f"{path.name}.v{current}.bak")
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         shutil.copyfile(path, backup)
+        # A warning, so it shows without any logging set up: on a large archive this takes a
+        # while (migration 2 recompresses every stored page: ~10 s for 20,000 versions).
+        log.warning("%s: upgrading the archive from schema %d to %d (backup: %s)", path, current, SCHEMA_VERSION, backup.name)
     if current == 0 and db.table_names():
         raise ArchiveError("not a newsdelta archive: it holds tables but no schema version")
     for version in range(current + 1, SCHEMA_VERSION + 1):

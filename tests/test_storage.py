@@ -91,7 +91,7 @@ def test_an_archive_from_a_newer_newsdelta_is_refused_and_left_untouched(db_path
     assert digest(db_path) == before
 
 
-def test_a_version_1_archive_gets_its_zlib_pages_recompressed(db_path: Path) -> None:
+def test_a_version_1_archive_gets_its_zlib_pages_recompressed(db_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """Schema 1 stored pages with zlib; migration 2 rewrites them so every page reads one way."""
     page = "<html><body><p>Ünïcode page, big enough to compress.</p></body></html>".encode() * 500
     with Archive.open(db_path) as archive:
@@ -106,6 +106,7 @@ def test_a_version_1_archive_gets_its_zlib_pages_recompressed(db_path: Path) -> 
 
     with Archive.open(db_path) as archive:
         assert archive.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert f"upgrading the archive from schema 1 to {SCHEMA_VERSION} (backup: archive.db.v1.bak)" in caplog.text
         stored = [row[0] for row in archive.db.execute("select raw_html from versions")]
         assert len(stored) == 3 and all(blob.startswith(b"\x28\xb5\x2f\xfd") for blob in stored)  # zstd frames
         assert [p.html for p in archive.stored_pages()] == [page] * 3
@@ -147,6 +148,20 @@ def test_reading_a_missing_archive_creates_nothing(tmp_path: Path) -> None:
     with pytest.raises(ArchiveError, match="no archive"):
         Archive.open(tmp_path / "missing.db", readonly=True)
     assert not (tmp_path / "missing.db").exists()
+
+
+def test_the_content_hash_of_a_messy_article_is_the_one_archives_already_hold() -> None:
+    """Every stored version's hash depends on this exact value: a faster normalisation or a
+    new JSON encoder must not move it (pinned with the code of commit 3473bbb, before either)."""
+    content = {
+        "title": "India  and Canada to deepen\u00a0cooperation",
+        "summary": " Cafe\u0301 talks, \u200bsoft\u00adly. ",
+        "published": "2024-04-05",
+        "highlights": ["₹84,500 crore by 2026", "  ", "“quoted”\tline"],
+        "body": ["A second phase.\nOf the programme.", "", "क्ष\u200d text"],
+        "categories": ["Technology"],
+    }
+    assert content_hash(content) == "a6870755a4bd1dad6c90e0700872d6b23e009b716093d94c0f687ec0f79d4b6d"
 
 
 def test_hash_ignores_whitespace_nbsp_and_unicode_composition() -> None:
