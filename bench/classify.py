@@ -3,7 +3,8 @@
 The same work `Archive.record` does before it writes: one set-based lookup of the batch's URLs
 (`Archive._current`) and a content hash per document, batch by batch as the crawl hands them
 over. The fetched contents are the archive's own, a third of them edited and a third under
-new URLs, so every outcome is exercised.
+new URLs, so every outcome is exercised. An edit then reads its stored content to diff it:
+that is part of writing the edit (the archive-writes figure), not of telling it apart.
 """
 
 from __future__ import annotations
