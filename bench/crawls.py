@@ -39,6 +39,8 @@ class Crawl:
     #: CPU the page server's thread used meanwhile (it must stay far from one core).
     server_cpu_s: float
     stats: dict[str, Any] = field(default_factory=dict)
+    #: CPU of the crawl's own process (Scrapy, items, hand-overs), without its helper processes.
+    process_cpu_s: float = 0.0
 
     @property
     def article_pages(self) -> int:
@@ -60,6 +62,10 @@ class Crawl:
     @property
     def cpu_ms_per_page(self) -> float:
         return 1000 * self.run.cpu_s / max(1, self.served.count("article"))
+
+    @property
+    def process_cpu_ms_per_page(self) -> float:
+        return 1000 * self.process_cpu_s / max(1, self.served.count("article"))
 
     @property
     def recorded(self) -> int:
@@ -91,9 +97,9 @@ def newsdelta_crawl(server: PageServer, db: Path, work: Path, mode: str) -> Craw
     cpu = server.cpu_seconds()
     run = run_child("scraper.runner", [json.dumps(asdict(options)), str(result)], work / f"{mode}.log")
     served, server_cpu = server.reset(), server.cpu_seconds() - cpu
-    crawl_id = json.loads(result.read_text())["crawl_id"]
-    stats = _crawl_stats(db, crawl_id)
-    return Crawl(mode, run, served, _elapsed(stats, run), server_cpu, stats)
+    outcome = json.loads(result.read_text())
+    stats = _crawl_stats(db, outcome["crawl_id"])
+    return Crawl(mode, run, served, _elapsed(stats, run), server_cpu, stats, outcome["cpu_s"])
 
 
 def bare_crawl(server: PageServer, work: Path, validators: Path | None = None) -> Crawl:

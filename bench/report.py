@@ -64,6 +64,11 @@ SECTIONS: list[tuple[str, list[Row]]] = [
             Row("full.crawl_s", "newsdelta crawl time, s", "{:,.1f}", growth=TIME_GROWTH),
             Row("bare.crawl_s", "bare crawl time, s", "{:,.1f}"),
             Row("full.cpu_ms_per_page", "newsdelta CPU ms per page (all processes)", "{:.2f}"),
+            Row(
+                "full.process_cpu_ms_per_page",
+                "… of which the crawl's own process (Scrapy, items, hand-overs)",
+                "{:.2f}",
+            ),
             Row("bare.cpu_ms_per_page", "bare CPU ms per page", "{:.2f}"),
             Row("full.rss_mb", "newsdelta peak RSS, MB", "{:,.0f}", growth=RSS_GROWTH),
             Row("bare.rss_mb", "bare peak RSS, MB", "{:,.0f}"),

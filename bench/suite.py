@@ -73,6 +73,7 @@ def measure(articles: int, work: Path, say: Callable[[str], None] = lambda line:
     figures.update(
         {
             "full_vs_bare": full.pages_per_s / bare.pages_per_s,
+            "full.process_cpu_ms_per_page": full.process_cpu_ms_per_page,
             "recheck_vs_bare_cond": recheck.requests_per_s / conditional.requests_per_s,
             "recheck_bytes_share": recheck.served.sent() / full.served.sent(),
             "recheck_vs_full_time": recheck.run.wall_s / full.run.wall_s,

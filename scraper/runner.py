@@ -8,6 +8,7 @@ The child reports its crawl id back in a file; the archive holds everything else
 from __future__ import annotations
 
 import json
+import resource
 import subprocess
 import sys
 import tempfile
@@ -136,7 +137,8 @@ def main(argv: Sequence[str]) -> None:
     except ArchiveError as error:
         result.write_text(json.dumps({"error": str(error)}))
         sys.exit(1)
-    result.write_text(json.dumps({"crawl_id": crawl_id}))
+    own = resource.getrusage(resource.RUSAGE_SELF)  # this process's threads, not its helpers
+    result.write_text(json.dumps({"crawl_id": crawl_id, "cpu_s": own.ru_utime + own.ru_stime}))
 
 
 def scrape_here(urls: Sequence[str], site: str = "indbiz") -> list[Any]:
