@@ -61,8 +61,7 @@ class Document:
 
     def content(self) -> dict[str, Any]:
         """The content fields as plain JSON-ready values."""
-        data = to_dict(self)
-        return {name: data[name] for name in CONTENT_FIELDS}
+        return content_fields(to_dict(self))
 
 
 def format_date(value: date | None) -> str:
@@ -131,6 +130,11 @@ def _jsonable(value: Any) -> Any:
 def to_dict(doc: Document) -> dict[str, Any]:
     """JSON-ready dict: dates as ISO strings, tuples as lists."""
     return _jsonable(doc)
+
+
+def content_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The content fields of a document's `to_dict`."""
+    return {name: data[name] for name in CONTENT_FIELDS}
 
 
 def to_json(doc: Document, indent: int | None = 2) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 
 import sqlite_utils
 
-from scraper.document import CONTENT_FIELDS, Document, to_dict
+from scraper.document import CONTENT_FIELDS, Document, content_fields, to_dict
 from storage import pages
 from storage.diff import compare, content_hash
 from storage.migrations import SCHEMA_VERSION, ArchiveError, migrate, schema_version
@@ -163,7 +163,7 @@ class _Converted:
 
     def __init__(self, document: Document) -> None:
         self.data = to_dict(document)
-        self.content = {name: self.data[name] for name in CONTENT_FIELDS}
+        self.content = content_fields(self.data)
         self.digest = content_hash(self.content)
 
     @cached_property

@@ -7,7 +7,7 @@ Each field comes from the first layer that yields it:
 3. ``wordpress``: class names shared by common WordPress themes;
 4. ``fallback``: the densest block of paragraphs, for a theme nobody profiled.
 
-The page is parsed once with lxml; selectors run on its tree compiled
+The page is parsed once with lxml (parsel); selectors run on its tree compiled
 (`scraper.clean.select`); only the body element is handed to BeautifulSoup.
 """
 
@@ -20,6 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
+from parsel.selector import create_root_node
 from w3lib.encoding import html_to_unicode
 
 from scraper.clean.blocks import body_blocks
@@ -87,15 +88,12 @@ def _decoded(html: str | bytes, content_type: str | None) -> tuple[str, str]:
     return encoding, text
 
 
-def _parse(body: bytes, url: str) -> etree._Element:
-    """The page's lxml tree from UTF-8 bytes, as parsel's `Selector` builds it.
-
-    `_decoded` has already made sure the bytes are UTF-8, so parsel's own checks for bytes that
-    are not (a fifth of the parse's time) are not needed.
-    """
-    parser = lxml.html.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
-    root = etree.fromstring(body.replace(b"\x00", b"").strip() or b"<html/>", parser=parser, base_url=url)
-    return root if root is not None else etree.fromstring(b"<html/>", parser=parser, base_url=url)
+def _parse(html: str | bytes, encoding: str, text: str, url: str) -> etree._Element:
+    """The page's lxml tree, built by parsel. Bytes `_decoded` found to be UTF-8 are parsed as
+    they are: handing parsel the decoded text would have it encode the text back first."""
+    if encoding == "utf-8" and isinstance(html, bytes):
+        return create_root_node("", lxml.html.HTMLParser, base_url=url, body=html, encoding="utf-8")
+    return create_root_node(text, lxml.html.HTMLParser, base_url=url)
 
 
 def clean(
@@ -114,8 +112,7 @@ def clean(
     encoding, text = _decoded(html, content_type)
     if not text.strip():
         raise ExtractionError("empty page")
-    utf8 = html if encoding == "utf-8" and isinstance(html, bytes) else text.encode("utf-8", errors="replace")
-    page = _parse(utf8, url)
+    page = _parse(html, encoding, text, url)
     meta = read_metadata(page)
     layers = profile.selector_sets() if profile else []
     if profile is None or profile.wordpress:
