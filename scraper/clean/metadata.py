@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
@@ -31,20 +31,16 @@ class PageMetadata:
 
 
 def read_metadata(page: etree._Element) -> PageMetadata:
-    ld = _json_ld_article(page)
-
-    tags = _meta_tags(page)
-
-    def first(path: str) -> str:
-        found = xpath(page, path)
-        return str(found[0]) if found else ""
+    found = _scan(page)
+    ld = _json_ld_article(found.json_ld)
 
     def meta(attr: str, name: str) -> str:
-        return normalise_text(tags.get((attr, name), ""))
+        return normalise_text(found.meta.get((attr, name), ""))
 
+    language = xpath(page, "/html/@lang")
     return PageMetadata(
-        canonical=first("//link[@rel='canonical']/@href").strip(),
-        language=first("/html/@lang") or _text(ld.get("inLanguage")),
+        canonical=found.canonical.strip(),
+        language=(str(language[0]) if language else "") or _text(ld.get("inLanguage")),
         og_type=meta("property", "og:type"),
         title=_text(ld.get("headline")) or meta("property", "og:title"),
         description=meta("property", "og:description") or meta("name", "description") or _text(ld.get("description")),
@@ -57,19 +53,37 @@ def read_metadata(page: etree._Element) -> PageMetadata:
     )
 
 
-def _meta_tags(page: etree._Element) -> dict[tuple[str, str], str]:
-    """Each `<meta property|name=… content=…>`'s content, the first of each: one pass for all."""
-    tags: dict[tuple[str, str], str] = {}
-    for element in xpath(page, "//meta[@content]"):
-        for attr in ("property", "name"):
-            if key := element.get(attr):
-                tags.setdefault((attr, key), element.get("content"))
-    return tags
+@dataclass
+class _Found:
+    #: Each `<meta property|name=… content=…>`'s content, the first of each.
+    meta: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: The first `<link rel=canonical>`'s `href`.
+    canonical: str = ""
+    #: The text of each `<script type="application/ld+json">`.
+    json_ld: list[str] = field(default_factory=list)
 
 
-def _json_ld_article(page: etree._Element) -> dict[str, Any]:
+def _scan(page: etree._Element) -> _Found:
+    """The `<meta>`, `<link>` and `<script>` elements the metadata is read from, in one walk of
+    the tree by lxml: an XPath search for each kind walked the whole page once each."""
+    found = _Found()
+    for element in page.iter("meta", "link", "script"):
+        if element.tag == "meta":
+            if (content := element.get("content")) is not None:
+                for attr in ("property", "name"):
+                    if key := element.get(attr):
+                        found.meta.setdefault((attr, key), content)
+        elif element.tag == "link":
+            if not found.canonical and element.get("rel") == "canonical" and (href := element.get("href")) is not None:
+                found.canonical = href
+        elif element.get("type") == "application/ld+json" and element.text:
+            found.json_ld.append(element.text)
+    return found
+
+
+def _json_ld_article(scripts: list[str]) -> dict[str, Any]:
     """The first Article-like node of the page's JSON-LD (inside `@graph` too); {} if none."""
-    for raw in xpath(page, "//script[@type='application/ld+json']/text()"):
+    for raw in scripts:
         try:
             data = json.loads(raw)
         except ValueError:
