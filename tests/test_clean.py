@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from scraper.clean import ExtractionError, NotAnArticle, clean
+from scraper.clean import ExtractionError, NotAnArticle, clean, decode
 from scraper.clean.blocks import body_blocks
 from scraper.clean.density import main_content
 from scraper.document import from_dict, render_text, to_dict
@@ -54,6 +54,27 @@ def test_charset_is_found_in_the_page_when_the_header_has_none() -> None:
     document = clean(html, expected["fetched_url"], INDBIZ)  # no Content-Type: <meta charset> decides
     assert list(document.body) == expected["body"]
     assert "“ready-to-use”" in document.body[0]
+
+
+def test_a_page_labelled_utf8_that_is_not_is_read_as_windows_1252() -> None:
+    """lxml parses UTF-8 bytes as they are and reports bytes that are not UTF-8: those pages
+    are decoded first, as windows-1252."""
+    html, expected = load("spices-windows-1252")
+    document = clean(html, expected["fetched_url"], INDBIZ, content_type="text/html; charset=UTF-8")
+    assert list(document.body) == expected["body"]
+    assert "\ufffd" not in render_text(document)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_bytes_clean_as_their_decoded_text_does(name: str) -> None:
+    """UTF-8 bytes skip decoding; NUL bytes are dropped on either path."""
+    html, expected = load(name)
+    url, content_type = expected["fetched_url"], expected["content_type"]
+    from_text = clean(decode(html, content_type), url, INDBIZ)
+    assert clean(html, url, INDBIZ, content_type=content_type) == from_text
+    with_nuls = html.replace(b"<p>", b"<p>\x00", 3).replace(b"<h1", b"\x00<h1", 1)
+    assert with_nuls != html
+    assert clean(with_nuls, url, INDBIZ, content_type=content_type) == from_text
 
 
 def test_chrome_never_reaches_the_document() -> None:
