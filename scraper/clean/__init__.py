@@ -32,7 +32,7 @@ from scraper.clean.blocks import body_blocks
 from scraper.clean.density import main_content
 from scraper.clean.errors import ExtractionError, NotAnArticle
 from scraper.clean.metadata import PageMetadata, read_metadata
-from scraper.clean.select import Found, select, text_of
+from scraper.clean.select import Found, PageSelector, select, text_of
 from scraper.document import Document, Image, RecentArticle
 from scraper.sites import Selectors, SiteProfile
 from scraper.text import normalise_text
@@ -160,6 +160,7 @@ class _Extraction:
         profile: SiteProfile | None,
     ) -> None:
         self.page = page
+        self.select = PageSelector(page)
         self.url = url
         self.meta = meta
         self.layers = layers
@@ -203,7 +204,7 @@ class _Extraction:
                 self.sources[name] = "metadata"
                 return metadata
             css = getattr(selectors, name)
-            if css and (value := read(select(self.page, css))):
+            if css and (value := read(self.select(css))):
                 self.sources[name] = layer
                 return value
         if metadata:
@@ -228,14 +229,14 @@ class _Extraction:
     def _fallback_title(self) -> str:
         """A page nobody profiled, without metadata: its first `<h1>`, else its `<title>`."""
         for css in ("h1", "title"):
-            if title := self._text(select(self.page, css)):
+            if title := self._text(self.select(css)):
                 self.sources["title"] = "fallback"
                 return title
         return ""
 
     def _body(self) -> tuple[list[str], list[Image]]:
         for layer, selectors in self.layers:
-            if selectors.body and (found := select(self.page, selectors.body)):
+            if selectors.body and (found := self.select(selectors.body)):
                 blocks, images = body_blocks(found[0], self.url, selectors.prune)
                 if blocks:
                     self.sources["body"] = layer
@@ -250,7 +251,7 @@ class _Extraction:
         for layer, selectors in self.layers:
             if not selectors.recent:
                 continue
-            entries = [self._recent_entry(node, selectors) for node in select(self.page, selectors.recent)]
+            entries = [self._recent_entry(node, selectors) for node in self.select(selectors.recent)]
             if entries := [entry for entry in entries if entry is not None]:
                 self.sources["recent"] = layer
                 return tuple(entries)
