@@ -1,7 +1,8 @@
 """The cleaner's shortcuts around CSS selectors find exactly what the selectors find.
 
-`PageSelector` (a shared start searched once) exists for speed only; it is compared here with
-lxml running the selector's XPath as it is, on every stored page and on hand-written edge cases.
+`PageSelector` (a shared start searched once) and `scraper.clean.prune` (simple selectors
+matched in Python) exist for speed only; each is compared here with lxml running the selector's
+XPath as it is, on every stored page and on hand-written edge cases.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import pytest
 from lxml import etree
 
 from scraper.clean import WORDPRESS
+from scraper.clean.blocks import ALWAYS_PRUNE
+from scraper.clean.prune import prune_rules
 from scraper.clean.select import PageSelector, select
 from scraper.sites import sites
 
@@ -60,3 +63,42 @@ def test_a_shared_start_that_finds_no_or_several_elements_changes_nothing(articl
     for css in ("article.type-post h1.entry-title", "article.type-post .entry-content p", "article.type-post > h1::text"):
         assert selector(css) == select(page, css), css
     assert len(selector("article.type-post h1.entry-title")) == articles
+
+
+EDGE_CASES = """<html><body><div class="entry-content">
+  <p class="Box">Capital B</p><p class="box">small b</p>
+  <div class="  share\tbar\nbox  ">tabs and newlines between classes</div>
+  <div class="share\u00a0bar">a no-break space is not a separator</div>
+  <SPAN class="ad">an upper-case tag</SPAN><ins class="adsbygoogle x">ad</ins><ins class="other">ins</ins>
+  <section class="box"><p class="inner">inside a box</p><a rel="tag" href="/t">tag</a></section>
+  <!-- a comment --><?pi processing?><script>var x = 1;</script><form><input></form>
+</div></body></html>"""
+
+PRUNE_CASES = [
+    ALWAYS_PRUNE,
+    (*ALWAYS_PRUNE, ".sharedaddy", ".code-block", ".also-read", ".jp-relatedposts", "ins.adsbygoogle"),
+    (".box",),
+    (".Box", "P.box", "span", "SPAN.ad"),
+    (".share.bar", "div.bar.share"),
+    (".box > p", "a[rel=tag]", ":not(p)", "section .inner, ins.other"),
+    ("*",),
+    (),
+]
+
+
+@pytest.mark.parametrize("selectors", PRUNE_CASES, ids=lambda selectors: ",".join(selectors)[:40] or "none")
+def test_prune_rules_match_what_the_selectors_match(selectors: tuple[str, ...]) -> None:
+    pages = [lxml.html.document_fromstring(EDGE_CASES), *(tree(path) for path in PAGES)]
+    for page in pages:
+        for element in (page, *select(page, ".entry-content")):
+            pruned = prune_rules(selectors).matching(element)
+            found = [node for node in element.iter() if isinstance(node.tag, str) and node in pruned]
+            expected = select(element, ", ".join(selectors)) if selectors else []
+            assert found == expected
+
+
+def test_simple_selectors_need_no_xpath_and_others_keep_theirs() -> None:
+    rules = prune_rules((".a", "p.b.c", "SCRIPT", ".a", ".box > p", "a[rel=tag]"))
+    assert rules.tags == {"script"}
+    assert set(rules.by_class) == {"a", "b", "c"}
+    assert rules.other == ".box > p, a[rel=tag]"

@@ -1,26 +1,26 @@
 """The article's body element → paragraphs in reading order, with BeautifulSoup.
 
-Only the body fragment is parsed here (the page was located with lxml), which keeps
-BeautifulSoup's cost to a few milliseconds a page. What is never prose (scripts, share
-buttons, ads…) is cut out on the lxml side first, with compiled XPaths over a copy of the
-element: soupsieve's `select`, once per selector, cost more than the rest of cleaning together
-(bench/README.md).
+The page was parsed once, by lxml, and the body element located on that tree. BeautifulSoup's
+tree is built from that element (`_ElementTreeBuilder`), leaving out what is never prose
+(scripts, share buttons, ads…: `scraper.clean.prune`), rather than from the element's HTML
+parsed a second time. soupsieve's `select`, once per prune selector, had cost more than the
+rest of cleaning together (bench/README.md).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from copy import deepcopy
 from urllib.parse import urljoin
 
 import lxml.html
 from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.builder import HTMLTreeBuilder
 from bs4.element import CData, Comment, Declaration, Doctype, ProcessingInstruction
 from lxml import etree
 
-from scraper.clean.select import select
-from scraper.clean.tree import INLINE, drop
+from scraper.clean.prune import Pruned, prune_rules
+from scraper.clean.tree import INLINE
 from scraper.document import Image
 from scraper.text import normalise_text
 
@@ -62,23 +62,47 @@ def body_blocks(
 
     `element` is the body element of the page's lxml tree (parsel's `.root`); it is not changed.
     """
-    soup = BeautifulSoup(_pruned_html(element, (*ALWAYS_PRUNE, *prune)), "lxml")
+    if isinstance(element, str):  # a selector that picked text, not an element
+        element = lxml.html.fragment_fromstring(element, create_parent="div")
+    pruned = prune_rules((*ALWAYS_PRUNE, *prune)).matching(element)
+    soup = BeautifulSoup("", builder=_ElementTreeBuilder(element, pruned))
     images = _take_images(soup, base_url)
     blocks: list[str] = []
     _walk(soup, blocks, [])
     return [block for block in blocks if not INSERT.match(block)], images
 
 
-def _pruned_html(element: etree._Element | str, selectors: tuple[str, ...]) -> str:
-    """The element's HTML without what any of `selectors` matches (a tail text stays)."""
-    if isinstance(element, str):  # a selector that picked text, not an element
-        element = lxml.html.fragment_fromstring(element, create_parent="div")
-    kept = deepcopy(element)  # the page's tree is still read for other fields
-    for node in select(kept, ", ".join(selectors)):  # one pass: each XPath run has a fixed cost
-        if node is kept:
-            return ""
-        drop(node)
-    return etree.tostring(kept, method="html", encoding="unicode", with_tail=False)
+class _ElementTreeBuilder(HTMLTreeBuilder):
+    """Builds a soup from an lxml element, less what is pruned (the text after a pruned
+    element stays), through the same calls BeautifulSoup's own lxml builder makes while lxml
+    parses: copying the element to prune it, serialising the copy and parsing that again cost
+    more than the rest of building the soup (bench/README.md). Comments and processing
+    instructions are left out, as `_walk` skips them anyway."""
+
+    def __init__(self, element: etree._Element, pruned: Pruned) -> None:
+        super().__init__()
+        self.element = element
+        self.pruned = pruned
+
+    def prepare_markup(self, markup, user_specified_encoding=None, document_declared_encoding=None, exclude_encodings=None):  # type: ignore[no-untyped-def, override]
+        yield markup, None, None, False
+
+    def feed(self, markup: str | bytes) -> None:
+        if self.element not in self.pruned:
+            self._add(self.element)
+
+    def _add(self, element: etree._Element) -> None:
+        soup = self.soup
+        assert soup is not None  # set by BeautifulSoup before it feeds
+        soup.handle_starttag(element.tag, None, None, dict(element.attrib))
+        if element.text:
+            soup.handle_data(element.text)
+        for child in element:
+            if isinstance(child.tag, str) and child not in self.pruned:
+                self._add(child)
+            if child.tail:
+                soup.handle_data(child.tail)
+        soup.handle_endtag(element.tag)
 
 
 def _take_images(soup: BeautifulSoup, base_url: str) -> list[Image]:
