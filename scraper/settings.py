@@ -43,6 +43,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "scraper.extensions.Progress": 500,
+    "scraper.gctuning.GcTuning": 0,
 }
 
 LOG_LEVEL = "INFO"
@@ -56,6 +57,7 @@ NEWSDELTA_BATCH_SIZE = 100  # documents written per transaction
 _cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 NEWSDELTA_CLEAN_WORKER = _cpus > 1
 NEWSDELTA_SUMMARY = True  # print the end-of-crawl summary
+NEWSDELTA_GC_THRESHOLD = 50_000  # allocations between young collections in a crawl (Python's default: 700)
 NEWSDELTA_PROGRESS_INTERVAL = 10.0  # seconds between progress lines; 0 turns them off
 # Change tracking (see storage.archive): a 404 is a removal only when seen twice this far apart.
 NEWSDELTA_REMOVAL_CONFIRM_S = 3600

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+from scrapy.exceptions import NotConfigured
+from scrapy.settings import Settings
+from scrapy.utils.test import get_crawler
+
+from scraper.gctuning import GcTuning
 from scraper.standin import StandinArticle, StandinServer
 from scraper.standin.site import IST
 from tests.support import crawl, open_archive
@@ -130,4 +137,28 @@ def test_latest_mode_reads_the_feed_and_stops_at_known_articles(live_site: Stand
     assert live_site.hits[("feed", 200)] == 1
     assert live_site.hits[("sitemap", 200)] == 0
     assert live_site.article_url("rupee-firms-against-dollar") in archived(db_path)
+
+
+
+def test_gc_tuning_holds_while_a_crawl_runs_and_is_undone_after() -> None:
+    """scraper/gctuning.py's extension, which the project's settings turn on."""
+    project = Settings()
+    project.setmodule("scraper.settings")
+    assert "scraper.gctuning.GcTuning" in project.getdict("EXTENSIONS")
+    assert project.getint("NEWSDELTA_GC_THRESHOLD") > 700
+    extension = GcTuning.from_crawler(get_crawler(settings_dict={"NEWSDELTA_GC_THRESHOLD": 12_345}))
+    before, frozen = gc.get_threshold(), gc.get_freeze_count()
+    extension.engine_started()
+    try:
+        assert gc.get_threshold() == (12_345, *before[1:])
+        assert gc.get_freeze_count() > frozen
+    finally:
+        extension.spider_closed()
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+
+
+def test_gc_threshold_0_leaves_the_collector_alone() -> None:
+    with pytest.raises(NotConfigured):
+        GcTuning.from_crawler(get_crawler(settings_dict={"NEWSDELTA_GC_THRESHOLD": 0}))
 
