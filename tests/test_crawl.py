@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import gc
 import json
+import weakref
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from scrapy.exceptions import NotConfigured
+from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
 from scraper.gctuning import GcTuning
-from scraper.standin import StandinArticle, StandinServer
+from scraper.spiders.indbiz import IndbizSpider
+from scraper.standin import StandinArticle, StandinServer, StandinSite
 from scraper.standin.site import IST
 from tests.support import crawl, open_archive
 
@@ -162,3 +165,20 @@ def test_gc_threshold_0_leaves_the_collector_alone() -> None:
     with pytest.raises(NotConfigured):
         GcTuning.from_crawler(get_crawler(settings_dict={"NEWSDELTA_GC_THRESHOLD": 0}))
 
+
+
+def test_a_parsed_listing_page_is_freed_without_the_garbage_collector() -> None:
+    """The listing callback reads the page with a selector of its own, so no reference cycle
+    keeps the response and its lxml tree alive until a collection (scraper/gctuning.py)."""
+    base = "https://indbiz.gov.in"  # rendered and parsed here, never fetched
+    spider = IndbizSpider.from_crawler(get_crawler(settings_dict={"NEWSDELTA_MAX_LISTING_PAGES": 10}), base_url=base)
+    response = HtmlResponse(f"{base}/", body=StandinSite().render_listing(base, 1).encode(), encoding="utf-8")
+    freed = weakref.ref(response)
+    gc.disable()
+    try:
+        requests = list(spider.parse_listing(response, page=1))
+        del response
+        assert freed() is None
+    finally:
+        gc.enable()
+    assert any(request.callback == spider.parse_article for request in requests)
