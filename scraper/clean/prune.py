@@ -34,6 +34,8 @@ class _Compound:
 
 @dataclass(frozen=True)
 class PruneRules:
+    """A list of prune selectors, sorted for matching (`prune_rules`)."""
+
     tags: frozenset[str]
     #: Each class name → the compounds that need it (one lookup per class an element has).
     by_class: dict[str, tuple[_Compound, ...]]
@@ -47,6 +49,8 @@ class PruneRules:
 
 @dataclass(frozen=True)
 class Pruned:
+    """The rules applied to one subtree: `element in pruned` for each element of it."""
+
     rules: PruneRules
     #: The elements the non-simple selectors matched.
     found: frozenset[etree._Element]
@@ -80,7 +84,7 @@ def prune_rules(selectors: tuple[str, ...]) -> PruneRules:
             elif compound.classes:
                 for name in compound.classes:
                     by_class[name].append(compound)
-            else:  # `*`: the whole body is never prose; lxml says so as well as anything
+            else:  # `*` alone: left to lxml, like any selector that is not a tag or a class
                 other.append(selector.canonical())
     return PruneRules(frozenset(tags), {name: tuple(found) for name, found in by_class.items()}, ", ".join(other))
 
