@@ -7,7 +7,8 @@ hands each page to a worker process and goes on downloading while it is cleaned.
 The worker (`python -m scraper.worker FD`) reads pages from a socket and answers with documents,
 one after another. The crawl's side is asyncio-native (no threads, no executor): a
 `concurrent.futures` process pool costs ~1 ms of the crawl's CPU per page in thread hand-offs,
-as much as it saves. If the worker dies, `WorkerGone` says so and the crawl cleans by itself.
+as much as it saves. If the worker dies, or answers what cannot be read, `WorkerGone` says so
+and the crawl cleans by itself.
 """
 
 from __future__ import annotations
@@ -81,12 +82,16 @@ class CleanWorker:
                 buffer += chunk
                 for number, ok, value in ipc.complete_messages(buffer):
                     answer = self._pending.pop(number)
+                    if answer.done():  # its page's callback was cancelled meanwhile
+                        continue
                     if ok:
                         answer.set_result(value)
                     else:
                         answer.set_exception(value)
         except OSError as error:
             self._fail(f"the cleaning worker's socket failed: {error}")
+        except Exception as error:  # an answer that does not read: waiting on would hang the crawl
+            self._fail(f"the cleaning worker's answer could not be read: {type(error).__name__}: {error}")
         else:
             self._fail(f"the cleaning worker exited (code {self._helper.process.poll()})")
 

@@ -8,6 +8,7 @@ the table is printed; PASS or FAIL is the bench's to report, not the test's.
 from __future__ import annotations
 
 import asyncio
+import socket
 import urllib.error
 import urllib.request
 from datetime import datetime
@@ -17,6 +18,7 @@ import pytest
 from bench.prerender import prerender
 from bench.report import ROWS
 from bench.server import PageServer
+from scraper import ipc
 from scraper.clean import ExtractionError, clean
 from scraper.sites import get_site
 from scraper.standin import StandinServer, StandinSite
@@ -146,6 +148,34 @@ def test_the_cleaning_worker_cleans_as_clean_does_and_says_when_it_is_gone() -> 
                     pages[0][1], pages[0][0], profile, content_type=None, summary_hint=""
                 )
         finally:
+            worker.close()
+
+    asyncio.run(scenario())
+
+
+def test_an_answer_of_the_worker_that_does_not_read_is_worker_gone_not_a_hang() -> None:
+    """The crawl's side of the worker's socket, answered by this test: a frame that is no pickle."""
+    profile = get_site("indbiz")
+
+    async def scenario() -> None:
+        worker = CleanWorker()
+        ours, theirs = socket.socketpair()
+        worker._socket.close()
+        worker._socket = ours
+        ours.setblocking(False)
+        theirs.setblocking(False)
+        try:
+            asking = asyncio.ensure_future(
+                worker.clean(b"<html></html>", "http://127.0.0.1:8080/a/", profile, content_type=None, summary_hint="")
+            )
+            await asyncio.wait_for(asyncio.get_running_loop().sock_recv(theirs, 1 << 20), timeout=10)  # the request
+            await asyncio.get_running_loop().sock_sendall(theirs, ipc.frame(b"not a pickle"))
+            with pytest.raises(WorkerGone, match="could not be read"):
+                await asyncio.wait_for(asking, timeout=10)
+            with pytest.raises(WorkerGone):  # and from then on, at once: the crawl cleans by itself
+                await worker.clean(b"<html></html>", "http://127.0.0.1:8080/a/", profile, content_type=None, summary_hint="")
+        finally:
+            theirs.close()
             worker.close()
 
     asyncio.run(scenario())
