@@ -78,8 +78,11 @@ class Crawl:
 
     @property
     def archive_cpu_s(self) -> float:
-        """CPU the archive writer process spent writing (`scraper.writer.write_batch`)."""
-        return float(self.stats.get("newsdelta/archive_cpu_s", 0.0))
+        """CPU the archive's writes took: the writer process's (`scraper.writer.write_batch`),
+        and compressing the pages, which the cleaning worker does (`scraper.cleaning`)."""
+        return float(self.stats.get("newsdelta/archive_cpu_s", 0.0)) + float(
+            self.stats.get("newsdelta/page_compress_cpu_s", 0.0)
+        )
 
 
 def _elapsed(stats: dict[str, Any], run: ChildRun) -> float:

@@ -151,7 +151,7 @@ SECTIONS: list[tuple[str, list[Row]]] = [
         [
             Row(
                 "archive.versions_per_cpu_s",
-                "versions/s written in the full crawl (FTS on), per CPU s",
+                "versions/s written in the full crawl (FTS on, page compression included), per CPU s",
                 "{:,.0f}",
                 at_least(2000, "≥ 2,000/s"),
             ),

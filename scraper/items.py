@@ -14,7 +14,8 @@ class ArticleItem:
     document: Document
     #: The profile that cleaned it (the site it is archived under).
     site: str
-    html: bytes
+    #: The raw page, compressed as the archive stores it (`storage.pages.compress`).
+    page: bytes
     encoding: str
     fetched_url: str
     etag: str = ""

@@ -100,7 +100,7 @@ class ArchivePipeline:
             self.batch.fetched.append(
                 Fetched(
                     document=item.document,
-                    html=item.html,
+                    page=item.page,
                     site=item.site,
                     encoding=item.encoding,
                     etag=item.etag,

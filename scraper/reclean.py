@@ -10,6 +10,7 @@ from typing import Any
 
 from scraper.clean import ExtractionError, clean
 from scraper.sites import get_site
+from storage import pages
 from storage.archive import Archive, Failure, Fetched
 
 BATCH = 100
@@ -27,7 +28,7 @@ def reclean(db: str, site: str | None = None, trigger: str = "cli") -> dict[str,
             except ExtractionError as error:
                 failures.append(Failure(url=page.url, reason=f"re-clean failed: {error}"))
                 continue
-            batch.append(Fetched(document, page.html, page.site, page.encoding, page.etag, page.last_modified, page.fetched_at))
+            batch.append(Fetched(document, pages.compress(page.html), page.site, page.encoding, page.etag, page.last_modified, page.fetched_at))
             if len(batch) >= BATCH:
                 archive.record(crawl_id, batch, origin="reclean")
                 batch = []

@@ -4,11 +4,13 @@ Cleaning a page costs about as much CPU as Scrapy spends fetching it (bench/READ
 crawl's process the two take turns on one core however many the machine has; here the crawl
 hands each page to a worker process and goes on downloading while it is cleaned.
 
-The worker (`python -m scraper.worker FD`) reads pages from a socket and answers with documents,
-one after another. The crawl's side is asyncio-native (no threads, no executor): a
-`concurrent.futures` process pool costs ~1 ms of the crawl's CPU per page in thread hand-offs,
-as much as it saves. If the worker dies, or answers what cannot be read, `WorkerGone` says so
-and the crawl cleans by itself.
+The worker (`python -m scraper.worker FD`) reads pages from a socket and answers, one after
+another, with each page's document and the page compressed for the archive
+(`scraper.cleaning.Cleaned`). What it answers with is defined in other modules: this one runs
+as `__main__` in the worker, and a pickle would name a class of it `__main__.…`. The crawl's
+side is asyncio-native (no threads, no executor): a `concurrent.futures` process pool costs
+~1 ms of the crawl's CPU per page in thread hand-offs, as much as it saves. If the worker dies,
+or answers what cannot be read, `WorkerGone` says so and the crawl cleans by itself.
 """
 
 from __future__ import annotations
@@ -21,8 +23,7 @@ import sys
 from typing import Any
 
 from scraper import ipc
-from scraper.clean import clean
-from scraper.document import Document
+from scraper.cleaning import Cleaned, clean_for_archive
 from scraper.sites import SiteProfile
 
 #: Seconds the worker has to exit once the crawl closes its socket.
@@ -41,7 +42,7 @@ class CleanWorker:
         self._socket = self._helper.connection
         self._socket.setblocking(False)
         self._ids = itertools.count()
-        self._pending: dict[int, asyncio.Future[Document]] = {}
+        self._pending: dict[int, asyncio.Future[Cleaned]] = {}
         self._reader: asyncio.Task[None] | None = None
         self._sending: asyncio.Lock | None = None
         self._gone: str = ""
@@ -54,8 +55,8 @@ class CleanWorker:
         *,
         content_type: str | None,
         summary_hint: str,
-    ) -> Document:
-        """`scraper.clean.clean(...)`, by the worker: raises what it raises, or `WorkerGone`."""
+    ) -> Cleaned:
+        """`clean_for_archive(...)`, by the worker: raises what it raises, or `WorkerGone`."""
         if self._gone:
             raise WorkerGone(self._gone)
         loop = asyncio.get_running_loop()
@@ -64,7 +65,7 @@ class CleanWorker:
             self._sending = asyncio.Lock()
         assert self._sending is not None
         number = next(self._ids)
-        answer: asyncio.Future[Document] = loop.create_future()
+        answer: asyncio.Future[Cleaned] = loop.create_future()
         self._pending[number] = answer
         request = ipc.frame(ipc.dumps((number, html, url, profile, content_type, summary_hint)))
         try:
@@ -114,8 +115,8 @@ def _answer(
     number: int, html: bytes, url: str, profile: Any, content_type: str | None, hint: str
 ) -> bytes:
     try:
-        document = clean(html, url, profile, content_type=content_type, summary_hint=hint)
-        result: tuple[int, bool, Any] = (number, True, document)
+        cleaned = clean_for_archive(html, url, profile, content_type=content_type, summary_hint=hint)
+        result: tuple[int, bool, Any] = (number, True, cleaned)
     except Exception as error:  # the crawl raises it where `clean` was called
         result = (number, False, error)
     try:

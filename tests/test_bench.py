@@ -24,6 +24,7 @@ from scraper.sites import get_site
 from scraper.standin import StandinServer, StandinSite
 from scraper.standin.synthetic import CATEGORIES, synthetic_article, synthetic_articles
 from scraper.worker import CleanWorker, WorkerGone
+from storage import pages as stored_pages
 from tests.support import python_module
 
 
@@ -136,7 +137,8 @@ def test_the_cleaning_worker_cleans_as_clean_does_and_says_when_it_is_gone() -> 
         try:
             for url, page in pages:
                 got = await worker.clean(page, url, profile, content_type=None, summary_hint="")
-                assert got == clean(page, url, profile)
+                assert got.document == clean(page, url, profile)
+                assert stored_pages.decompress(got.page) == page
             with pytest.raises(ExtractionError):
                 await worker.clean(
                     b"<html></html>", pages[0][0], profile, content_type=None, summary_hint=""

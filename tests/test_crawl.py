@@ -17,6 +17,7 @@ from scrapy.utils.test import get_crawler
 from scraper.gctuning import GcTuning
 from scraper.spiders.indbiz import IndbizSpider
 from scraper.standin import StandinArticle, StandinServer, StandinSite
+from scraper.standin.server import respond
 from scraper.standin.site import IST
 from tests.support import crawl, open_archive
 
@@ -49,7 +50,15 @@ def test_full_crawl_archives_every_article_exactly_once(standin: StandinServer, 
     assert (row["status"], row["new"], row["edited"], row["unchanged"], row["failed"]) == ("ok", len(expected), 0, 0, 0)
     assert count(db_path, "versions") == len(expected)
     assert {c["kind"] for c in changes_of(db_path, row["id"])} == {"new"}
-    assert json.loads(row["stats"])["newsdelta/new"] == len(expected)
+    stats = json.loads(row["stats"])
+    assert stats["newsdelta/new"] == len(expected)
+    # The writer's CPU and the pages' compression where they were cleaned: the bench's archive figure.
+    assert stats["newsdelta/archive_cpu_s"] > 0 and stats["newsdelta/page_compress_cpu_s"] > 0
+    with open_archive(db_path) as archive:  # stored as fetched
+        stored = {page.url: page.html for page in archive.stored_pages()}
+    for article in standin.site.articles():
+        status, _, _, body, _ = respond(standin.site, standin.url, f"/{article.slug}/", {})
+        assert status == 200 and stored[standin.article_url(article.slug)] == body
 
 
 def test_archived_content_is_the_sites_own_words(standin: StandinServer, db_path: Path) -> None:

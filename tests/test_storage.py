@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 
 from scraper.document import Document
+from storage import pages
 from storage.archive import Archive, Fetched
 from storage.diff import compare, content_hash
 from storage.migrations import SCHEMA_VERSION, ArchiveError
 
 
 def fetched(url: str, body: tuple[str, ...] = ("One paragraph.",), title: str = "A title") -> Fetched:
-    return Fetched(document=Document(url=url, title=title, body=body), html=b"<html>page</html>", site="indbiz")
+    return Fetched(document=Document(url=url, title=title, body=body), page=pages.compress(b"<html>page</html>"), site="indbiz")
 
 
 def digest(path: Path) -> str:
@@ -96,7 +97,7 @@ def test_a_version_1_archive_gets_its_zlib_pages_recompressed(db_path: Path, cap
     page = "<html><body><p>Ünïcode page, big enough to compress.</p></body></html>".encode() * 500
     with Archive.open(db_path) as archive:
         crawl_id = archive.start_crawl(site="indbiz", mode="full", trigger="cli")
-        archive.record(crawl_id, [replace(fetched(f"https://example.org/{n}/"), html=page) for n in range(3)])
+        archive.record(crawl_id, [replace(fetched(f"https://example.org/{n}/"), page=pages.compress(page)) for n in range(3)])
         archive.finish_crawl(crawl_id, status="ok")
     with sqlite3.connect(db_path) as conn:  # what newsdelta with schema 1 wrote
         conn.execute("update versions set raw_html = ?", [zlib.compress(page, 6)])

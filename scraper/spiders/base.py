@@ -18,8 +18,8 @@ from scrapy.utils.reactor import is_asyncio_reactor_installed
 from twisted.python.failure import Failure
 from w3lib.url import url_query_cleaner
 
-from scraper.clean import ExtractionError, NotAnArticle, clean
-from scraper.document import Document
+from scraper.clean import ExtractionError, NotAnArticle
+from scraper.cleaning import Cleaned, clean_for_archive
 from scraper.items import ArticleItem, FetchFailure, NotModified
 from scraper.sites import SiteProfile, get_site, site_for_page
 from scraper.worker import CleanWorker, WorkerGone
@@ -124,7 +124,7 @@ class ArticleSpider(scrapy.Spider):
         fetched_at = _now()
         profile = self.profile or site_for_page(response.url, response.text)
         try:
-            document = await self.clean_page(response, profile, summary_hint)
+            cleaned = await self.clean_page(response, profile, summary_hint)
         except NotAnArticle as error:
             if response.meta.get("redirect_urls"):
                 # The article's URL now leads elsewhere: to the site, a sign it was taken down.
@@ -136,10 +136,11 @@ class ArticleSpider(scrapy.Spider):
         except ExtractionError as error:
             yield self.failure(response.url, f"extraction failed: {error}", response.status)
             return
+        self.crawler.stats.inc_value("newsdelta/page_compress_cpu_s", cleaned.compress_cpu_s)
         yield ArticleItem(
-            document=document,
+            document=cleaned.document,
             site=profile.name,
-            html=response.body,
+            page=cleaned.page,
             encoding=response.encoding,
             fetched_url=response.url,
             etag=_header(response, "ETag"),
@@ -147,8 +148,9 @@ class ArticleSpider(scrapy.Spider):
             fetched_at=fetched_at,
         )
 
-    async def clean_page(self, response: Response, profile: SiteProfile, summary_hint: str) -> Document:
-        """The page's document: from the cleaning worker if there is one, else cleaned here."""
+    async def clean_page(self, response: Response, profile: SiteProfile, summary_hint: str) -> Cleaned:
+        """The page's document and the page compressed for the archive: from the cleaning
+        worker if there is one, else made here."""
         content_type = _content_type(response)
         if self.clean_worker is not None:
             try:
@@ -158,7 +160,7 @@ class ArticleSpider(scrapy.Spider):
             except WorkerGone as gone:
                 self.logger.warning("cleaning in the crawl's process from now on: %s", gone)
                 self.clean_worker = None
-        return clean(response.body, response.url, profile, content_type=content_type, summary_hint=summary_hint)
+        return clean_for_archive(response.body, response.url, profile, content_type=content_type, summary_hint=summary_hint)
 
     def on_error(self, failure: Failure) -> Iterator[FetchFailure]:
         request = failure.request  # type: ignore[attr-defined]
