@@ -20,6 +20,8 @@ from storage import pages
 
 @dataclass(frozen=True)
 class Cleaned:
+    """A fetched page, cleaned for the archive."""
+
     document: Document
     #: The raw page as the archive stores it (`storage.pages.compress`).
     page: bytes
