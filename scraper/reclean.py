@@ -10,7 +10,6 @@ from typing import Any
 
 from scraper.clean import ExtractionError, clean
 from scraper.sites import get_site
-from storage import pages
 from storage.archive import Archive, Failure, Fetched
 
 BATCH = 100
@@ -22,13 +21,13 @@ def reclean(db: str, site: str | None = None, trigger: str = "cli") -> dict[str,
         crawl_id = archive.start_crawl(site=site or "all", mode="reclean", trigger=trigger)
         batch: list[Fetched] = []
         failures: list[Failure] = []
-        for page in archive.stored_pages(site):
+        for stored in archive.stored_pages(site):
             try:
-                document = clean(page.html, page.url, get_site(page.site), content_type=f"text/html; charset={page.encoding}")
+                document = clean(stored.html, stored.url, get_site(stored.site), content_type=f"text/html; charset={stored.encoding}")
             except ExtractionError as error:
-                failures.append(Failure(url=page.url, reason=f"re-clean failed: {error}"))
+                failures.append(Failure(url=stored.url, reason=f"re-clean failed: {error}"))
                 continue
-            batch.append(Fetched(document, pages.compress(page.html), page.site, page.encoding, page.etag, page.last_modified, page.fetched_at))
+            batch.append(Fetched(document, stored.page, stored.site, stored.encoding, stored.etag, stored.last_modified, stored.fetched_at))
             if len(batch) >= BATCH:
                 archive.record(crawl_id, batch, origin="reclean")
                 batch = []

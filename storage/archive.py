@@ -96,11 +96,16 @@ class StoredPage:
 
     url: str
     site: str
-    html: bytes
+    #: The page as stored (`storage.pages.compress`): a re-clean stores it again as it is.
+    page: bytes
     encoding: str
     etag: str
     last_modified: str
     fetched_at: str
+
+    @property
+    def html(self) -> bytes:
+        return pages.decompress(self.page)
 
 
 @dataclass(frozen=True)
@@ -561,7 +566,7 @@ class Archive:
         while rows := self.db.execute(sql, [last_id, site, site, page_size]).fetchall():
             for article_id, url, site_name, raw, encoding, etag, modified, fetched_at in rows:
                 last_id = article_id
-                yield StoredPage(url, site_name, pages.decompress(raw), encoding or "utf-8", etag or "", modified or "", fetched_at)
+                yield StoredPage(url, site_name, raw, encoding or "utf-8", etag or "", modified or "", fetched_at)
 
 
 def _check_whole(path: Path) -> None:

@@ -138,8 +138,6 @@ class _Stats:
 #: The page's outermost forms: one of them may wrap the whole page.
 _FORMS = etree.XPath("descendant::form[not(ancestor::form)]")
 
-#: Characters lxml will not set in a text (C0 controls, lone surrogates, U+FFFE and U+FFFF).
-
 #: Stands on the walk's stack for an element that is not measured (chrome, `<br>`).
 _UNMEASURED = _Stats()
 

@@ -1,7 +1,8 @@
 """What the cleaner's lxml passes share: which tags are inline, and removing an element.
 
-Both the generic fallback (`density.py`) and the body walker (`blocks.py`) cut elements out of a
-copy of the page's tree and must keep the text that follows each one.
+Both the generic fallback (`density.py`) and the body walker (`blocks.py`) tell blocks from
+inline text with `INLINE`; the fallback cuts elements out of a copy of the page's tree with
+`drop`, which keeps the text that follows each one.
 """
 
 from __future__ import annotations
