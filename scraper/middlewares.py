@@ -1,4 +1,4 @@
-"""Downloader middleware Scrapy has no equivalent for."""
+"""Downloader middleware: what Scrapy has no equivalent for, and one it has at a lower cost."""
 
 from __future__ import annotations
 
@@ -8,10 +8,17 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Request, Response
+from scrapy.http import HtmlResponse, Request, Response
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
+from w3lib.html import get_base_url, get_meta_refresh
+
+#: Bytes of a page searched for a refresh. Scrapy searches its first 4,096 characters, and no
+#: encoding spends more than 4 bytes on one: this reaches at least as far, whatever the charset.
+META_REFRESH_SCAN_BYTES = 4 * 4096
 
 
 def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
@@ -65,3 +72,45 @@ class OffsiteRedirectMiddleware:
         chain = request.meta.get("redirect_urls")
         if chain and urlsplit(chain[0]).netloc != urlsplit(request.url).netloc:
             raise IgnoreRequest(f"redirected off-site to {request.url}")
+
+
+def meta_refresh(response: HtmlResponse, ignore_tags: list[str]) -> tuple[None, None] | tuple[float, str]:
+    """The page's `<meta http-equiv="refresh">`: (seconds, absolute URL), or (None, None).
+
+    What `scrapy.utils.response.get_meta_refresh` answers, read from the page's bytes: Scrapy's
+    decodes the whole page (`response.text`) to search its start, while w3lib (>= 2.5) rules a
+    refresh out in the bytes, and decodes only the start of a page that may have one. A page's
+    `<base href>` matters only to a refresh it has, so it is looked for only then.
+    """
+    body, encoding = response.body, response.encoding
+    found = get_meta_refresh(body, response.url, encoding, ignore_tags, max_scan=META_REFRESH_SCAN_BYTES)
+    if found[1] is None:
+        return found
+    base_url = get_base_url(body, response.url, encoding, max_scan=META_REFRESH_SCAN_BYTES)
+    return get_meta_refresh(body, base_url, encoding, ignore_tags, max_scan=META_REFRESH_SCAN_BYTES)
+
+
+class BytesMetaRefreshMiddleware(MetaRefreshMiddleware):
+    """Scrapy's MetaRefreshMiddleware (same settings), finding the refresh with `meta_refresh`.
+
+    Decoding every 100 KB article page only to learn it has no refresh was ~85 µs a page, 7% of
+    a crawl's own CPU (bench/README.md).
+    """
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
+        if (
+            request.meta.get("dont_redirect", False)
+            or request.method == "HEAD"
+            or not isinstance(response, HtmlResponse)
+            or urlparse_cached(request).scheme not in {"http", "https"}
+        ):
+            return response
+        interval, url = meta_refresh(response, self._ignore_tags)
+        if not url:
+            return response
+        redirected = self._redirect_request_using_get(request, response, url)
+        if urlparse_cached(redirected).scheme not in {"http", "https"}:
+            return response
+        if interval is not None and interval < self._maxdelay:
+            return self._redirect(redirected, request, "meta refresh")
+        return response

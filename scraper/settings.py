@@ -32,7 +32,15 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "scraper.middlewares.RetryAfterMiddleware": 550,
     "scraper.middlewares.OffsiteRedirectMiddleware": 60,
+    # Scrapy's meta refresh redirects, found without decoding every page.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "scraper.middlewares.BytesMetaRefreshMiddleware": 580,
 }
+
+# Scrapy checks each generator callback for a `return value` by reading and parsing its source,
+# cached per bound method: a new one with every request, so it ran once per listing page. The
+# test suite runs the same check on every spider callback instead (tests/test_crawl.py).
+WARN_ON_GENERATOR_RETURN_VALUE = False
 
 # One item per page: Scrapy's default of 100 concurrent item tasks only costs time (DESIGN.md).
 CONCURRENT_ITEMS = 8

@@ -12,8 +12,11 @@ import pytest
 from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
+from scrapy.spiderloader import SpiderLoader
+from scrapy.utils.misc import is_generator_with_return_value
 from scrapy.utils.test import get_crawler
 
+from scraper import settings as project_settings
 from scraper.gctuning import GcTuning
 from scraper.spiders.indbiz import IndbizSpider
 from scraper.standin import StandinArticle, StandinServer, StandinSite
@@ -191,3 +194,18 @@ def test_a_parsed_listing_page_is_freed_without_the_garbage_collector() -> None:
     finally:
         gc.enable()
     assert any(request.callback == spider.parse_article for request in requests)
+
+
+def test_no_spider_callback_is_a_generator_that_returns_a_value() -> None:
+    """Scrapy's WARN_ON_GENERATOR_RETURN_VALUE check, run here once instead of on every request
+    (the project turns it off: scraper/settings.py)."""
+    assert project_settings.WARN_ON_GENERATOR_RETURN_VALUE is False
+    loader = SpiderLoader(Settings({"SPIDER_MODULES": project_settings.SPIDER_MODULES}))
+    callbacks = [
+        getattr(spider, name)
+        for spider in map(loader.load, loader.list())
+        for name in dir(spider)
+        if name.startswith(("parse", "on_error")) and callable(getattr(spider, name))
+    ]
+    assert {callback.__name__ for callback in callbacks} >= {"parse_article", "parse_listing", "parse_sitemap", "parse_feed", "on_error"}
+    assert [callback.__qualname__ for callback in callbacks if is_generator_with_return_value(callback)] == []

@@ -102,6 +102,19 @@ def test_a_redirect_off_site_is_not_followed(live_site: StandinServer, db_path: 
     assert "redirected off-site to http://elsewhere.invalid/" in failures(db_path, row["id"])[live_site.article_url(SEED)]["reason"]
 
 
+def test_an_article_replaced_by_a_meta_refresh_to_the_home_page(live_site: StandinServer, db_path: Path, archived: dict) -> None:
+    # A taken-down article often becomes a page that refreshes to the home page.
+    refresh = f'<html><head><meta http-equiv="refresh" content="0; url={live_site.url}/"></head><body>Moved.</body></html>'
+    live_site.fail(f"/{SEED}/", 200, refresh.encode())
+    row = crawl(live_site, db_path)
+    assert_nothing_flagged(db_path, row, failed=1)
+    failure = failures(db_path, row["id"])[live_site.article_url(SEED)]
+    assert failure["reason"] == f"redirected to a page that is no article ({live_site.url}/)"
+    with open_archive(db_path) as archive:  # a sign of a removal, confirmed (or not) by later crawls
+        article = next(archive.db.query("select status, gone_since from articles where url = ?", [live_site.article_url(SEED)]))
+    assert article["status"] == "live" and article["gone_since"]
+
+
 def test_a_page_far_too_large_is_cut_not_buffered(live_site: StandinServer, db_path: Path, archived: dict) -> None:
     live_site.fail(f"/{SEED}/", 200, size=64 * 1024 * 1024)
     row = crawl(live_site, db_path, DOWNLOAD_MAXSIZE=2 * 1024 * 1024)
