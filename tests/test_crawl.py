@@ -180,8 +180,9 @@ def test_gc_threshold_0_leaves_the_collector_alone() -> None:
 
 
 def test_a_parsed_listing_page_is_freed_without_the_garbage_collector() -> None:
-    """The listing callback reads the page with a selector of its own, so no reference cycle
-    keeps the response and its lxml tree alive until a collection (scraper/gctuning.py)."""
+    """The listing callback reads the page's bytes (`scraper.clean.listing`) and keeps nothing on
+    the response, so no reference cycle keeps the response and its lxml tree alive until a
+    collection (scraper/gctuning.py)."""
     base = "https://indbiz.gov.in"  # rendered and parsed here, never fetched
     spider = IndbizSpider.from_crawler(get_crawler(settings_dict={"NEWSDELTA_MAX_LISTING_PAGES": 10}), base_url=base)
     response = HtmlResponse(f"{base}/", body=StandinSite().render_listing(base, 1).encode(), encoding="utf-8")

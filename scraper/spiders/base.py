@@ -119,7 +119,7 @@ class ArticleSpider(scrapy.Spider):
             yield NotModified(url=response.url, checked_at=_now())
             return
         if not _is_web_page(response):
-            yield self.failure(response.url, f"not a web page ({_content_type(response) or 'no content type'})", response.status)
+            yield self.failure(response.url, f"not a web page ({response_content_type(response) or 'no content type'})", response.status)
             return
         fetched_at = _now()
         profile = self.profile or site_for_page(response.url, response.text)
@@ -151,7 +151,7 @@ class ArticleSpider(scrapy.Spider):
     async def clean_page(self, response: Response, profile: SiteProfile, summary_hint: str) -> Cleaned:
         """The page's document and the page compressed for the archive: from the cleaning
         worker if there is one, else made here."""
-        content_type = _content_type(response)
+        content_type = response_content_type(response)
         if self.clean_worker is not None:
             try:
                 return await self.clean_worker.clean(
@@ -197,7 +197,7 @@ def _header(response: Response, name: str) -> str:
     return value.decode("latin-1") if value else ""
 
 
-def _content_type(response: Response) -> str:
+def response_content_type(response: Response) -> str:
     return _header(response, "Content-Type")
 
 
@@ -206,7 +206,7 @@ WEB_PAGE_TYPES = ("text/html", "application/xhtml+xml", "")
 
 
 def _is_web_page(response: Response) -> bool:
-    media_type = _content_type(response).split(";")[0].strip().lower()
+    media_type = response_content_type(response).split(";")[0].strip().lower()
     return isinstance(response, TextResponse) and media_type in WEB_PAGE_TYPES
 
 

@@ -27,7 +27,8 @@ from scrapy.http import Response
 from scrapy.selector import Selector
 from scrapy.utils.sitemap import Sitemap
 
-from scraper.spiders.base import ArticleSpider, without_tracking
+from scraper.clean.listing import read_listing
+from scraper.spiders.base import ArticleSpider, response_content_type, without_tracking
 from scraper.text import normalise_text
 from storage.archive import Due
 
@@ -117,20 +118,19 @@ class SiteSpider(ArticleSpider):
                 yield self.article_request(link, normalise_text(item.xpath("description/text()").get("")))
 
     def parse_listing(self, response: Response, page: int) -> Iterator[scrapy.Request]:
-        listing, page_selector = self.profile.listing, uncached_selector(response)
-        links = [response.urljoin(href) for href in page_selector.css(listing.entry_link).getall()]
-        summaries = [normalise_text(" ".join(node.css("::text").getall())) for node in page_selector.css(listing.entry_summary)]
-        if len(summaries) != len(links):
-            summaries = [""] * len(links)
-        articles = [(without_tracking(link), summary) for link, summary in zip(links, summaries, strict=True) if self.accepts(link)]
+        listing = read_listing(response.body, response.url, self.profile.listing, content_type=response_content_type(response))
+        articles = [
+            (without_tracking(link), summary)
+            for link, summary in zip(listing.links, listing.summaries, strict=True)
+            if self.accepts(link)
+        ]
         unseen = [link for link, _ in articles if link not in self.listed]
         self.listed.update(unseen)
         for link, summary in articles:
             if self.is_new_article(link):
                 yield self.article_request(link, summary)
-        next_page = page_selector.css(listing.next_page).get()
-        if next_page and self.wants_next_listing(page, [link for link, _ in articles], unseen):
-            yield response.follow(next_page, callback=self.parse_listing, cb_kwargs={"page": page + 1})
+        if listing.next_page and self.wants_next_listing(page, [link for link, _ in articles], unseen):
+            yield scrapy.Request(listing.next_page, callback=self.parse_listing, cb_kwargs={"page": page + 1})
 
     def wants_next_listing(self, page: int, links: list[str], unseen: list[str]) -> bool:
         """Follow pagination while it lists articles no listing page listed before.
@@ -154,11 +154,11 @@ class SiteSpider(ArticleSpider):
 def uncached_selector(response: Response) -> Selector:
     """The response's selector, not kept on the response as `response.css` keeps it.
 
-    Those two refer to each other, so a listing page's response, with its body and its lxml
-    tree, outlived the callback until the garbage collector found the cycle: with the crawl's
-    thresholds (scraper/gctuning.py), thousands of pages later, and a crawl of 20,000 articles
-    peaked at 870 MB instead of 320 (bench/README.md). Without the cycle, both are freed as
-    soon as the callback returns.
+    Those two refer to each other, so a page's response, with its body and its lxml tree,
+    outlives the callback until the garbage collector finds the cycle: with the crawl's
+    thresholds (scraper/gctuning.py), thousands of pages later. Listing pages, read this way
+    before `scraper.clean.listing`, made a crawl of 20,000 articles peak at 870 MB instead of
+    320 (bench/README.md). Without the cycle, both are freed as soon as the callback returns.
     """
     return Selector(response)
 
