@@ -72,6 +72,79 @@ def test_fts_finds_an_article_by_a_body_word(db_path: Path) -> None:
         assert [r["url"] for r in archive.db["articles"].search("semiconductor")] == ["u1"]
 
 
+def fts_consistent(archive: Archive) -> bool:
+    """FTS5's own check that the index holds exactly what `articles` holds."""
+    try:
+        archive.db.execute("insert into articles_fts (articles_fts) values ('integrity-check')")
+    except sqlite3.DatabaseError:
+        return False
+    return True
+
+
+def search(archive: Archive, words: str) -> list[str]:
+    return [row["url"] for row in archive.db["articles"].search(words)]
+
+
+def fts_data(archive: Archive) -> list[tuple]:
+    return archive.db.execute("select id, block from articles_fts_data order by id").fetchall()
+
+
+def test_the_full_text_index_follows_new_and_edited_articles(db_path: Path) -> None:
+    with Archive.open(db_path) as archive:
+        crawl = archive.start_crawl(site="indbiz", mode="full", trigger="cli")
+        archive.record(crawl, [fetched(f"u{n}", body=(f"Semiconductor fabs open in Gujarat, plant {n}.",)) for n in range(3)])
+        assert sorted(search(archive, "semiconductor")) == ["u0", "u1", "u2"]
+        archive.record(crawl, [fetched("u1", body=("Textile parks open in Tamil Nadu.",), title="Textiles")])
+        assert sorted(search(archive, "semiconductor")) == ["u0", "u2"]
+        assert search(archive, "textile") == ["u1"]  # porter: "textiles" and "textile" meet
+        assert fts_consistent(archive)
+
+
+def test_unchanged_articles_and_304s_leave_the_full_text_index_alone(db_path: Path) -> None:
+    with Archive.open(db_path) as archive:
+        crawl = archive.start_crawl(site="indbiz", mode="full", trigger="cli")
+        archive.record(crawl, [fetched("u1"), fetched("u2")])
+        before = fts_data(archive)
+        assert [o.kind for o in archive.record(crawl, [fetched("u1")])] == ["unchanged"]
+        archive.touch(crawl, ["u1", "u2"])
+        assert fts_data(archive) == before
+        assert fts_consistent(archive)
+
+
+#: The triggers sqlite-utils' `enable_fts(create_triggers=True)` made in schemas 1 and 2.
+SCHEMA_2_TRIGGERS = """
+CREATE TRIGGER "articles_ai" AFTER INSERT ON "articles" BEGIN
+  INSERT INTO "articles_fts" (rowid, "title", "summary", "highlights", "body") VALUES (new.rowid, new."title", new."summary", new."highlights", new."body");
+END;
+CREATE TRIGGER "articles_au" AFTER UPDATE ON "articles" BEGIN
+  INSERT INTO "articles_fts" ("articles_fts", rowid, "title", "summary", "highlights", "body") VALUES('delete', old.rowid, old."title", old."summary", old."highlights", old."body");
+  INSERT INTO "articles_fts" (rowid, "title", "summary", "highlights", "body") VALUES (new.rowid, new."title", new."summary", new."highlights", new."body");
+END;
+"""
+
+
+def test_a_version_2_archive_keeps_its_full_text_index_and_loses_the_row_triggers(db_path: Path) -> None:
+    """Schema 2 kept the index with sqlite-utils' triggers; migration 3 keeps the index as it is."""
+    with Archive.open(db_path) as archive:
+        crawl = archive.start_crawl(site="indbiz", mode="full", trigger="cli")
+        archive.record(crawl, [fetched("old", body=("Spice exports climb.",))])
+    with sqlite3.connect(db_path) as conn:  # what newsdelta with schema 2 left: sqlite-utils' triggers
+        conn.execute('drop trigger "articles_au"')
+        conn.executescript(SCHEMA_2_TRIGGERS)
+        conn.execute("PRAGMA user_version = 2")
+        assert {row[0] for row in conn.execute("select name from sqlite_master where type = 'trigger'")} == {"articles_ai", "articles_ad", "articles_au"}
+    conn.close()
+
+    with Archive.open(db_path) as archive:
+        triggers = dict(archive.db.execute("select name, sql from sqlite_master where type = 'trigger'").fetchall())
+        assert set(triggers) == {"articles_ad", "articles_au"}
+        assert "AFTER UPDATE OF" in triggers["articles_au"]
+        crawl = archive.start_crawl(site="indbiz", mode="full", trigger="cli")
+        archive.record(crawl, [fetched("new", body=("Spice exports climb again.",))])
+        assert sorted(search(archive, "spice")) == ["new", "old"]  # each once: indexed by the batch only
+        assert fts_consistent(archive)
+
+
 def test_a_file_that_is_not_sqlite_is_refused_and_left_untouched(tmp_path: Path) -> None:
     path = tmp_path / "notes.db"
     path.write_bytes(b"these are my notes, not a database\n" * 200)
