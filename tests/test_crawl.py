@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import logging
 import weakref
 from datetime import datetime
 from pathlib import Path
@@ -13,7 +14,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
-from scrapy.utils.misc import is_generator_with_return_value
+from scrapy.utils.misc import build_from_crawler, is_generator_with_return_value, load_object
 from scrapy.utils.test import get_crawler
 
 from scraper import settings as project_settings
@@ -210,3 +211,15 @@ def test_no_spider_callback_is_a_generator_that_returns_a_value() -> None:
     ]
     assert {callback.__name__ for callback in callbacks} >= {"parse_article", "parse_listing", "parse_sitemap", "parse_feed", "on_error"}
     assert [callback.__qualname__ for callback in callbacks if is_generator_with_return_value(callback)] == []
+
+
+@pytest.mark.parametrize("level, logged", [("INFO", False), ("WARNING", False), ("DEBUG", True), ("debug", True), (10, True), (20, False)])
+def test_items_are_logged_only_where_debug_messages_show(level: str | int, logged: bool) -> None:
+    """The project's LOG_FORMATTER, built as Scrapy builds it, skips "Scraped from" below DEBUG."""
+    crawler = get_crawler(IndbizSpider, settings_dict={"LOG_LEVEL": level})
+    formatter = build_from_crawler(load_object(project_settings.LOG_FORMATTER), crawler)
+    response = HtmlResponse("https://indbiz.gov.in/a/", body=b"<html></html>")
+    message = formatter.scraped({"url": "https://indbiz.gov.in/a/"}, response, IndbizSpider(base_url="https://indbiz.gov.in"))
+    assert (message is not None) is logged
+    if logged:
+        assert message["level"] == logging.DEBUG and message["args"]["src"] is response
