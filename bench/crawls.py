@@ -1,8 +1,9 @@
-"""The four crawls the bench times side by side against the same pages.
+"""The crawls the bench times side by side against the same pages.
 
 - `full`: newsdelta's full crawl, through the product path (`scraper.runner`, the site spider,
   the pipelines, the archive writer), into a fresh archive;
-- `bare`: the bare Scrapy spider over the same pages (the ceiling);
+- `bare`: the bare Scrapy spider over the same pages (the ceiling), once before the full crawl
+  and once after it (`bare_after`);
 - `recheck`: newsdelta's `--mode recheck --all` of that archive, the site unchanged;
 - `bare_conditional`: the bare spider sending the same conditional requests.
 
@@ -105,9 +106,12 @@ def newsdelta_crawl(server: PageServer, db: Path, work: Path, mode: str) -> Craw
     return Crawl(mode, run, served, _elapsed(stats, run), server_cpu, stats, outcome["cpu_s"])
 
 
-def bare_crawl(server: PageServer, work: Path, validators: Path | None = None) -> Crawl:
-    """The bare spider: a full walk, or (with `validators`) conditional requests per article."""
-    name = "bare_conditional" if validators else "bare"
+def bare_crawl(server: PageServer, work: Path, validators: Path | None = None, name: str = "") -> Crawl:
+    """The bare spider: a full walk, or (with `validators`) conditional requests per article.
+
+    `name` names its log and stats files (default: `bare`, or `bare_conditional`).
+    """
+    name = name or ("bare_conditional" if validators else "bare")
     config = {
         "base_url": server.url,
         "mode": "conditional" if validators else "full",
