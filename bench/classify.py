@@ -41,22 +41,33 @@ def _fetched(archive: Archive) -> list[tuple[str, dict[str, Any]]]:
     return fetched
 
 
-def time_classification(db: Path, batch_size: int = 100) -> Classified:
+def time_classification(db: Path, batch_size: int = 100, passes: int = 3) -> Classified:
+    """The fastest of `passes` passes over the same fetched articles.
+
+    One pass is a second or less: a moment of the machine's slowness (common on a shared VM)
+    shows in it whole, and the growth from one size to the next would measure that moment.
+    The fastest pass is what the work itself costs, as `timeit` reports.
+    """
     with Archive.open(db, readonly=True) as archive:
         fetched = _fetched(archive)
-        kinds: Counter[str] = Counter()
-        start = time.perf_counter()
-        for first in range(0, len(fetched), batch_size):
-            batch = fetched[first : first + batch_size]
-            known = archive._current([url for url, _ in batch])
-            for url, content in batch:
-                row = known.get(url)
-                kinds[
-                    "new"
-                    if row is None
-                    else "unchanged"
-                    if row["content_hash"] == content_hash(content)
-                    else "edited"
-                ] += 1
-        seconds = time.perf_counter() - start
+        passes_made = [_classify(archive, fetched, batch_size) for _ in range(passes)]
+    return min(passes_made, key=lambda classified: classified.seconds)
+
+
+def _classify(archive: Archive, fetched: list[tuple[str, dict[str, Any]]], batch_size: int) -> Classified:
+    kinds: Counter[str] = Counter()
+    start = time.perf_counter()
+    for first in range(0, len(fetched), batch_size):
+        batch = fetched[first : first + batch_size]
+        known = archive._current([url for url, _ in batch])
+        for url, content in batch:
+            row = known.get(url)
+            kinds[
+                "new"
+                if row is None
+                else "unchanged"
+                if row["content_hash"] == content_hash(content)
+                else "edited"
+            ] += 1
+    seconds = time.perf_counter() - start
     return Classified(len(fetched), seconds, dict(kinds))

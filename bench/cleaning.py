@@ -2,7 +2,10 @@
 
 The floor is `lxml.html.document_fromstring` (parsing the page and nothing else); the peer is
 `trafilatura.extract`, a widely used article extractor. Each is timed page by page in CPU time
-of this thread (`time.thread_time`), which a noisy neighbour disturbs far less than wall time.
+of this thread (`time.thread_time`), which a noisy neighbour disturbs far less than wall time,
+and the three take turns on each page: the machine's speed drifts within a minute (on
+2026-12-06 an lxml parse went from 0.5 to 0.8 ms between two sizes of one run), so timing one
+extractor over every page and then the next made their ratio a measure of that drift.
 """
 
 from __future__ import annotations
@@ -25,16 +28,7 @@ class Timing:
     pages_per_s: float
 
 
-def time_pages(
-    name: str, work: Callable[[bytes, str], object], pages: Sequence[tuple[str, bytes]]
-) -> Timing:
-    for url, body in pages[:WARM_UP]:
-        work(body, url)
-    samples: list[float] = []
-    for url, body in pages:
-        start = time.thread_time()
-        work(body, url)
-        samples.append((time.thread_time() - start) * 1000)
+def _timing(name: str, samples: Sequence[float]) -> Timing:
     deciles = statistics.quantiles(samples, n=10, method="inclusive")
     return Timing(name, statistics.median(samples), deciles[-1], 1000 / statistics.fmean(samples))
 
@@ -67,5 +61,15 @@ EXTRACTORS: dict[str, Callable[[], Callable[[bytes, str], object]]] = {
 
 
 def time_cleaning(pages: Sequence[tuple[str, bytes]]) -> dict[str, Timing]:
-    """Each extractor over every page (url, body), in turn."""
-    return {name: time_pages(name, make(), pages) for name, make in EXTRACTORS.items()}
+    """Every extractor on each page (url, body), in turn, page after page."""
+    extractors = {name: make() for name, make in EXTRACTORS.items()}
+    for url, body in pages[:WARM_UP]:
+        for work in extractors.values():
+            work(body, url)
+    samples: dict[str, list[float]] = {name: [] for name in extractors}
+    for url, body in pages:
+        for name, work in extractors.items():
+            start = time.thread_time()
+            work(body, url)
+            samples[name].append((time.thread_time() - start) * 1000)
+    return {name: _timing(name, found) for name, found in samples.items()}
