@@ -97,4 +97,5 @@ def test_the_middleware_redirects_as_scrapys_does() -> None:
     assert middleware.process_response(request, too_slow) is too_slow
     plain = response(REFRESH_PAGES["none"].encode())
     assert middleware.process_response(request, plain) is plain
-    assert middleware.process_response(Request(URL, meta={"dont_redirect": True}), redirected_page := response(REFRESH_PAGES["relative"].encode())) is redirected_page
+    refreshing = response(REFRESH_PAGES["relative"].encode())
+    assert middleware.process_response(Request(URL, meta={"dont_redirect": True}), refreshing) is refreshing
