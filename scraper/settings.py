@@ -55,7 +55,7 @@ EXTENSIONS = {
 }
 
 LOG_LEVEL = "INFO"
-LOG_FORMATTER = "scraper.logformat.ItemLogFormatter"  # no per-item record below DEBUG
+LOG_FORMATTER = "scraper.logformat.QuietLogFormatter"  # no per-page records below DEBUG
 
 # newsdelta's own settings.
 NEWSDELTA_DB = os.environ.get("NEWSDELTA_DB", "archive.db")

@@ -10,8 +10,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from scrapy.exceptions import NotConfigured
-from scrapy.http import HtmlResponse
+from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.http import HtmlResponse, Request
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.misc import build_from_crawler, is_generator_with_return_value, load_object
@@ -214,12 +214,19 @@ def test_no_spider_callback_is_a_generator_that_returns_a_value() -> None:
 
 
 @pytest.mark.parametrize("level, logged", [("INFO", False), ("WARNING", False), ("DEBUG", True), ("debug", True), (10, True), (20, False)])
-def test_items_are_logged_only_where_debug_messages_show(level: str | int, logged: bool) -> None:
-    """The project's LOG_FORMATTER, built as Scrapy builds it, skips "Scraped from" below DEBUG."""
+def test_pages_and_items_are_logged_only_where_debug_messages_show(level: str | int, logged: bool) -> None:
+    """The project's LOG_FORMATTER, built as Scrapy builds it, skips "Crawled (200)" and
+    "Scraped from" below DEBUG, and keeps every other message."""
     crawler = get_crawler(IndbizSpider, settings_dict={"LOG_LEVEL": level})
     formatter = build_from_crawler(load_object(project_settings.LOG_FORMATTER), crawler)
-    response = HtmlResponse("https://indbiz.gov.in/a/", body=b"<html></html>")
-    message = formatter.scraped({"url": "https://indbiz.gov.in/a/"}, response, IndbizSpider(base_url="https://indbiz.gov.in"))
-    assert (message is not None) is logged
+    spider = IndbizSpider.from_crawler(crawler, base_url="https://indbiz.gov.in")
+    request = Request("https://indbiz.gov.in/a/")
+    response = HtmlResponse("https://indbiz.gov.in/a/", body=b"<html></html>", request=request)
+    scraped = formatter.scraped({"url": "https://indbiz.gov.in/a/"}, response, spider)
+    crawled = formatter.crawled(request, response, spider)
+    assert (scraped is not None, crawled is not None) == (logged, logged)
     if logged:
-        assert message["level"] == logging.DEBUG and message["args"]["src"] is response
+        assert scraped["level"] == crawled["level"] == logging.DEBUG
+        assert scraped["args"]["src"] is response and crawled["args"]["request"] is request
+    dropped = formatter.dropped({"url": "x"}, DropItem("a second copy"), response, spider)
+    assert dropped is not None and dropped["level"] == logging.WARNING  # other messages as Scrapy's
