@@ -137,6 +137,9 @@ class _Stats:
 
 #: The page's outermost forms: one of them may wrap the whole page.
 _FORMS = etree.XPath("descendant::form[not(ancestor::form)]")
+#: An element's text, as lxml.html's `text_content()` reads it (pages are parsed without
+#: lxml.html's element classes: `scraper.clean.parse`).
+_STRING = etree.XPath("string()", smart_strings=False)
 
 #: Stands on the walk's stack for an element that is not measured (chrome, `<br>`).
 _UNMEASURED = _Stats()
@@ -223,7 +226,7 @@ def _page_form(body: etree._Element) -> etree._Element | None:
     if not forms:
         return None
     outer = forms[0]
-    return outer if 2 * len(outer.text_content()) > len(body.text_content()) else None
+    return outer if 2 * len(_STRING(outer)) > len(_STRING(body)) else None
 
 
 def _add_text(own: _Stats, text: str) -> None:

@@ -6,7 +6,6 @@ Shared by the article cleaner (`scraper.clean.clean`) and the listing reader
 
 from __future__ import annotations
 
-import lxml.html
 from lxml import etree
 from parsel.selector import create_root_node
 from w3lib.encoding import (
@@ -48,7 +47,12 @@ def decode(html: str | bytes, content_type: str | None = None) -> str:
 
 
 def parse_page(html: str | bytes, content_type: str | None, url: str) -> etree._Element:
-    """The page's lxml tree (parsel's), read with the charset `decode` picks.
+    """The page's lxml tree, read with the charset `decode` picks.
+
+    The parser is libxml2's HTML parser as parsel and lxml.html use it, without lxml.html's
+    element classes: with those, lxml calls back into Python (`HtmlElementClassLookup.lookup`)
+    for every element it hands to Python, ~60 a page, and an index of the article's classed
+    elements (`scraper.clean.select.PageSelector`) would pay it for each of them.
 
     Bytes declared UTF-8, or declaring nothing, are parsed as they are: lxml checks UTF-8 as
     it parses and says so when bytes are not (as parsel itself relies on). Only then, or for
@@ -59,7 +63,7 @@ def parse_page(html: str | bytes, content_type: str | None, url: str) -> etree._
         body = html.replace(b"\x00", b"").strip()  # as parsel prepares bytes
         if not body:
             raise ExtractionError("empty page")
-        parser = lxml.html.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+        parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
         try:
             root = etree.fromstring(body, parser=parser, base_url=url)
         except etree.XMLSyntaxError:  # nothing lxml could make a tree of: as below
@@ -69,7 +73,7 @@ def parse_page(html: str | bytes, content_type: str | None, url: str) -> etree._
     text = decode(html, content_type)
     if not text.strip():
         raise ExtractionError("empty page")
-    return create_root_node(text, lxml.html.HTMLParser, base_url=url)
+    return create_root_node(text, etree.HTMLParser, base_url=url)
 
 
 #: What lxml reports of bytes that are not in the encoding it was told (parsel checks the same).
