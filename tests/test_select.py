@@ -17,7 +17,7 @@ from lxml import etree
 from scraper.clean import WORDPRESS
 from scraper.clean.blocks import ALWAYS_PRUNE
 from scraper.clean.prune import prune_rules
-from scraper.clean.select import PageSelector, select
+from scraper.clean.select import PageSelector, _plan, select
 from scraper.sites import sites
 
 FIXTURES = Path(__file__).parent / "fixtures" / "indbiz"
@@ -63,6 +63,48 @@ def test_a_shared_start_that_finds_no_or_several_elements_changes_nothing(articl
     for css in ("article.type-post h1.entry-title", "article.type-post .entry-content p", "article.type-post > h1::text"):
         assert selector(css) == select(page, css), css
     assert len(selector("article.type-post h1.entry-title")) == articles
+
+
+CLASS_STEP_PAGE = """<html><body>
+<article class="post b"><h1 class="b title">Title</h1>
+  <div class="one">only one<p>in one</p><a href="/in-one">a</a></div>
+  <div class="two">first two</div><p class="two">second two<span class="two">nested two</span></p>
+  <section class="box\tshare\nbar"><p class="inner">inner <a href="/x">x</a></p></section>
+  <div class="nb\u00a0sp">no-break space</div><div class="dup dup">dup<i>i</i></div>
+  <ul class="list"><li class="item">1</li><li class="item">2</li></ul>
+</article>
+<div class="one">outside the article</div>
+</body></html>"""
+
+#: Selectors whose second compound is looked up in `PageSelector`'s class index, and others.
+CLASS_STEP_SELECTORS = [
+    "article.post .one", "article.post .one p", "article.post .one a::attr(href)", "article.post .one::text",
+    "article.post .two", "article.post .two span", "article.post .b", "article.post h1.b",
+    "article.post p.b", "article.post .b.title::text", "article.post .share.bar .inner a",
+    "article.post .box p", "article.post .nb", "article.post .dup i", "article.post .list li",
+    "article.post ul.list > li.item", "article.post > .one", "article.post .absent li",
+    "article.post div", "article.post .one, .two",
+]
+
+
+def test_the_class_index_finds_what_the_whole_selector_finds() -> None:
+    """One match, several, nested, none; the start's own class; tag and class; odd spaces."""
+    page = lxml.html.document_fromstring(CLASS_STEP_PAGE)
+    selector = PageSelector(page)
+    for css in CLASS_STEP_SELECTORS:
+        assert selector(css) == select(page, css), css
+    assert [element.text for element in selector("article.post .one")] == ["only one"]
+    assert selector("article.post .one a::attr(href)") == ["/in-one"]
+    assert selector("article.post .b") == select(page, "h1.title")  # not the article itself
+    assert len(selector("article.post .two")) == 3
+
+
+def test_the_profile_selectors_take_the_class_index() -> None:
+    """So that comparing them on every stored page tests the index, not only the plain path."""
+    looked_up = [css for css in every_selector() if (plan := _plan(css)) is not None and plan.then is not None]
+    assert "article.type-post .entry-content" in looked_up
+    assert "article.type-post .key-highlights li" in looked_up
+    assert _plan("article.post > .one") is not None and _plan("article.post > .one").then is None
 
 
 EDGE_CASES = """<html><body><div class="entry-content">

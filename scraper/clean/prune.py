@@ -15,21 +15,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from cssselect import parse
-from cssselect.parser import Class, Element, Selector
+from cssselect.parser import Selector
 from lxml import etree
 
-from scraper.clean.select import select
-
-#: The whitespace that separates class names: XPath's `normalize-space` and CSS agree on these four.
-_CLASS_SPACE = str.maketrans("\t\n\r", "   ")
-
-
-@dataclass(frozen=True)
-class _Compound:
-    """`tag.class.other`: a tag (None for any) with all of some classes."""
-
-    tag: str | None
-    classes: frozenset[str]
+from scraper.clean.select import Compound, class_names, compound, select
 
 
 @dataclass(frozen=True)
@@ -38,7 +27,7 @@ class PruneRules:
 
     tags: frozenset[str]
     #: Each class name → the compounds that need it (one lookup per class an element has).
-    by_class: dict[str, tuple[_Compound, ...]]
+    by_class: dict[str, tuple[Compound, ...]]
     #: The selectors that are not simple, as one CSS group for lxml ("" when there are none).
     other: str
 
@@ -58,47 +47,34 @@ class Pruned:
     def __contains__(self, element: etree._Element) -> bool:
         if element.tag in self.rules.tags or element in self.found:
             return True
-        names = element.get("class")
-        if not names or not self.rules.by_class:
+        value = element.get("class")
+        if not value or not self.rules.by_class:
             return False
-        have = frozenset(names.translate(_CLASS_SPACE).split(" "))
-        return any(
-            compound.classes <= have and compound.tag in (None, element.tag)
-            for name in have
-            for compound in self.rules.by_class.get(name, ())
-        )
+        names = class_names(value)
+        rules = self.rules.by_class
+        return any(rule.matches(element.tag, names) for name in names for rule in rules.get(name, ()))
 
 
 @lru_cache(maxsize=64)
 def prune_rules(selectors: tuple[str, ...]) -> PruneRules:
     tags: set[str] = set()
-    by_class: defaultdict[str, list[_Compound]] = defaultdict(list)
+    by_class: defaultdict[str, list[Compound]] = defaultdict(list)
     other: list[str] = []
     for css in dict.fromkeys(selectors):
         for selector in parse(css):
-            compound = _compound(selector)
-            if compound is None:
+            simple = _compound(selector)
+            if simple is None:
                 other.append(selector.canonical())
-            elif not compound.classes and compound.tag:
-                tags.add(compound.tag)
-            elif compound.classes:
-                for name in compound.classes:
-                    by_class[name].append(compound)
+            elif not simple.classes and simple.tag:
+                tags.add(simple.tag)
+            elif simple.classes:
+                for name in simple.classes:
+                    by_class[name].append(simple)
             else:  # `*` alone: left to lxml, like any selector that is not a tag or a class
                 other.append(selector.canonical())
     return PruneRules(frozenset(tags), {name: tuple(found) for name, found in by_class.items()}, ", ".join(other))
 
 
-def _compound(selector: Selector) -> _Compound | None:
+def _compound(selector: Selector) -> Compound | None:
     """`selector` as a tag with classes, or None when it says anything more."""
-    if selector.pseudo_element:
-        return None
-    tree = selector.parsed_tree
-    classes: list[str] = []
-    while isinstance(tree, Class):
-        classes.append(tree.class_name)
-        tree = tree.selector
-    if not isinstance(tree, Element) or tree.namespace:
-        return None
-    return _Compound(tree.element.lower() if tree.element else None, frozenset(classes))
-
+    return None if selector.pseudo_element else compound(selector.parsed_tree)
