@@ -49,8 +49,8 @@ class PageSelector:
     order. Otherwise (no element, or several) the whole selector runs as it is.
 
     Each of those paths walks the article again, and a walk costs ~0.5 µs an element in libxml2
-    (its class test builds strings for every element): 9 selectors were ~0.3 ms a page
-    (bench/README.md). So when the path begins with a descendant that is a tag with classes
+    (its class test is a predicate, evaluated on every element): 9 selectors were ~0.3 ms a
+    page (bench/README.md). So when the path begins with a descendant that is a tag with classes
     (`A .entry-content`, `A .key-highlights li`), that descendant is looked up in an index of
     the classed elements under `A`, made once a page; only when exactly one element matches is
     the rest of the path run from it. Otherwise the path runs as it is.
