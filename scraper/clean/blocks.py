@@ -60,7 +60,8 @@ def body_blocks(
 ) -> tuple[list[str], list[Image]]:
     """Paragraphs (headings, list items, quotes and table rows each one) and the images.
 
-    `element` is the body element of the page's lxml tree (parsel's `.root`); it is not changed.
+    `element` is the body element of the page's lxml tree (`scraper.clean.parse.parse_page`);
+    it is not changed.
     """
     if isinstance(element, str):  # a selector that picked text, not an element
         element = lxml.html.fragment_fromstring(element, create_parent="div")
