@@ -32,12 +32,19 @@ def send(connection: socket.socket, message: Any) -> None:
 
 
 def receive(stream: BinaryIO) -> Any | None:
-    """The next message from a blocking stream (`socket.makefile("rb")`); None once it is closed."""
-    header = stream.read(_LENGTH.size)
-    if len(header) < _LENGTH.size:
+    """The next message from a blocking stream (`socket.makefile("rb")`); None once it is closed.
+
+    A connection reset is a close: the other side closed its end with a message of ours
+    unread (the writer's "ready" when a crawl wrote nothing), and there is nothing more to read.
+    """
+    try:
+        header = stream.read(_LENGTH.size)
+        if len(header) < _LENGTH.size:
+            return None
+        (length,) = _LENGTH.unpack(header)
+        payload = stream.read(length)
+    except ConnectionResetError:
         return None
-    (length,) = _LENGTH.unpack(header)
-    payload = stream.read(length)
     if len(payload) < length:
         return None
     return pickle.loads(payload)

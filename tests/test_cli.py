@@ -106,6 +106,16 @@ def test_a_crawl_with_failures_exits_1(live_site: StandinServer, db_path: Path) 
     assert live_site.article_url(SEED) in failures.stdout and "HTTP 500" in failures.stdout
 
 
+def test_a_recheck_with_nothing_due_writes_nothing_and_says_nothing_on_stderr(live_site: StandinServer, db_path: Path) -> None:
+    """No page fetched, no batch written: the archive writer was closed before the crawl read
+    its "ready", and its read of the closed socket was a traceback on every quiet recheck."""
+    crawl(live_site, db_path)
+    result = newsdelta("crawl", "--mode", "recheck", "--base-url", live_site.url, "--db", str(db_path))
+    assert result.returncode == 0, result.stderr
+    assert summary_counts(result.stdout) == {"new": 0, "edited": 0, "removed": 0, "restored": 0, "unchanged": 0, "failed": 0}
+    assert "Traceback" not in result.stderr and "Error" not in result.stderr, result.stderr
+
+
 def test_scrapy_crawl_from_the_project_root_does_the_same_crawl(standin: StandinServer, db_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", "indbiz", "-a", f"base_url={standin.url}", "-s", f"NEWSDELTA_DB={db_path}", "-s", "LOG_LEVEL=WARNING"],
