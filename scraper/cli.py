@@ -143,6 +143,8 @@ def crawl(
         from scraper.summary import render_summary
 
         click.echo(render_summary(row))
+    if row["error"] and row["status"] == "failed":
+        raise CrawlError(row["error"])
     if row["failed"] or row["status"] != "ok":
         sys.exit(1)
 

@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 
 from scraper.document import Document
 
+#: Scrapy stat: pages the site answered with (sitemaps, feeds, listings, articles, 304s): a
+#: crawl that read none failed, whatever it recorded (`ArchivePipeline`).
+PAGES_READ = "newsdelta/pages_read"
+
 
 @dataclass
 class ArticleItem:

@@ -1,14 +1,17 @@
-"""Scrapy's log messages, without the per-page ones no log handler would show."""
+"""Scrapy's log messages: without the per-page ones no log handler would show, and network
+errors in one line."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
 from scrapy.logformatter import LogFormatter, LogFormatterResult
 from scrapy.spiders import Spider
+from scrapy.utils.misc import load_object
 from twisted.python.failure import Failure
 
 
@@ -34,6 +37,43 @@ class QuietLogFormatter(LogFormatter):
 
     def scraped(self, item: Any, response: Response | Failure | None, spider: Spider) -> LogFormatterResult | None:  # type: ignore[override]
         return super().scraped(item, response, spider) if self.debug else None
+
+
+class OneLineNetworkErrors(logging.Filter):
+    """An extension: the network errors Scrapy logs with a traceback, in one line.
+
+    A site that is down makes Scrapy log its robots.txt as "Error downloading …" with the
+    whole traceback of a refused connection or a timeout: a network error is not a bug, and
+    the one line says all there is. The errors are those Scrapy retries (`RETRY_EXCEPTIONS`);
+    anything else keeps its traceback. Every other failed page already logs one line (its
+    errback), and a crawl that could read nothing ends with one error (`ArchivePipeline`).
+    """
+
+    #: The loggers that log network errors with a traceback.
+    LOGGERS = ("scrapy.downloadermiddlewares.robotstxt",)
+
+    def __init__(self, errors: tuple[type[BaseException], ...]) -> None:
+        super().__init__()
+        self.errors = errors
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> OneLineNetworkErrors:
+        errors = tuple(load_object(error) for error in crawler.settings.getlist("RETRY_EXCEPTIONS"))
+        extension = cls(errors)
+        for name in cls.LOGGERS:
+            logging.getLogger(name).addFilter(extension)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], self.errors):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+    def spider_closed(self) -> None:
+        for name in self.LOGGERS:
+            logging.getLogger(name).removeFilter(self)
 
 
 def _level(value: str | int) -> int:

@@ -23,7 +23,7 @@ from scrapy.spiders import Spider
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
-from scraper.items import ArticleItem, FetchFailure, NotModified
+from scraper.items import PAGES_READ, ArticleItem, FetchFailure, NotModified
 from scraper.summary import render_held_back, render_summary
 from scraper.writer import ArchiveWriter, Batch, WriterConfig, Written
 from storage.archive import Archive, Failure, Fetched, MassChangeGuard, RecheckPolicy
@@ -70,6 +70,9 @@ class ArchivePipeline:
         self.writer: ThreadPoolExecutor | None = None
         #: Set by the writer when the archive refused a write: later batches are dropped.
         self.broken = False
+        #: Pages that failed to load or to clean, and the first of them.
+        self.failures = 0
+        self.first_failure: FetchFailure | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
@@ -112,6 +115,8 @@ class ArchivePipeline:
             self.batch.not_modified.append(item.url)
         elif isinstance(item, FetchFailure):
             self.crawler.spider.logger.warning("fetch failed: %s (%s)", item.url, item.reason)
+            self.failures += 1
+            self.first_failure = self.first_failure or item
             self.batch.failures.append(
                 Failure(url=item.url, reason=item.reason, status=item.status, failed_at=item.failed_at, gone=item.gone)
             )
@@ -176,8 +181,11 @@ class ArchivePipeline:
             return
         stats = self.crawler.stats.get_stats()
         status = STATUS_BY_REASON.get(reason, "failed")
+        why = self._nothing_read(getattr(spider, "base_url", ""), stats) if status == "ok" else ""
         try:
-            row, held = self.archive.finish_crawl(self.crawl_id, status=status, stats=stats, guard=self.guard)
+            row, held = self.archive.finish_crawl(
+                self.crawl_id, status="failed" if why else status, stats=stats, guard=self.guard, error=why
+            )
         except ArchiveError as error:  # the archive that stopped the crawl may refuse this too
             spider.logger.error("the crawl's row stays 'running' until the next crawl: %s", error)
             return
@@ -189,3 +197,14 @@ class ArchivePipeline:
         if self.print_summary:
             sys.stdout.write(render_summary(row) + "\n")
             sys.stdout.flush()
+
+    def _nothing_read(self, base_url: str, stats: dict[str, Any]) -> str:
+        """Why a crawl that ran to its end failed all the same: not one page of the site
+        answered (it is down, refuses connections, or serves errors only). "" otherwise."""
+        if stats.get(PAGES_READ) or self.first_failure is None:
+            return ""
+        first, pages = self.first_failure, "page" if self.failures == 1 else "pages"
+        return (
+            f"nothing could be read from {base_url}: {self.failures} {pages} failed, "
+            f"the first {first.url}: {first.reason}"
+        )

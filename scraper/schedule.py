@@ -195,6 +195,8 @@ class Daemon:
             "run %s: crawl %d %s: %d new, %d edited, %d removed, %d unchanged, %d failed",
             job.name, row["id"], row["status"], row["new"], row["edited"], row["removed"], row["unchanged"], row["failed"],
         )
+        if row["error"]:
+            log.error("run %s: crawl %d failed: %s", job.name, row["id"], row["error"])
 
     def _record_failure(self, job: Job, error: str) -> None:
         try:

@@ -52,6 +52,7 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "scraper.extensions.Progress": 500,
     "scraper.gctuning.GcTuning": 0,
+    "scraper.logformat.OneLineNetworkErrors": 0,  # a site that is down: no tracebacks
 }
 
 LOG_LEVEL = "INFO"

@@ -22,6 +22,8 @@ def render_summary(crawl: dict[str, Any]) -> str:
         lines.append(f"  robots.txt disallowed {disallowed} URL(s): not fetched")
     if crawl.get("failed"):
         lines.append(f"  failures: `newsdelta failures --crawl {crawl['id']}`")
+    if crawl.get("error"):
+        lines.append(f"  error: {crawl['error']}")
     return "\n".join(lines)
 
 

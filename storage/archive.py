@@ -253,14 +253,20 @@ class Archive:
         return int(cursor.lastrowid)
 
     def finish_crawl(
-        self, crawl_id: int, *, status: str, stats: dict[str, Any] | None = None, guard: MassChangeGuard | None = None
+        self,
+        crawl_id: int,
+        *,
+        status: str,
+        stats: dict[str, Any] | None = None,
+        guard: MassChangeGuard | None = None,
+        error: str = "",
     ) -> tuple[dict[str, Any], list[HeldBack]]:
         """Close the crawl's row; first hold back mass edits as `suspect` (see MassChangeGuard)."""
         with self._transaction():
             held = self._hold_mass_edits(crawl_id, guard) if guard else []
             self.db.execute(
-                "update crawls set status = ?, finished = ?, stats = ? where id = ?",
-                [status, utcnow(), json.dumps(stats or {}, default=str), crawl_id],
+                "update crawls set status = ?, finished = ?, stats = ?, error = ? where id = ?",
+                [status, utcnow(), json.dumps(stats or {}, default=str), error or None, crawl_id],
             )
         return self.crawl(crawl_id), held
 

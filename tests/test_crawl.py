@@ -207,9 +207,11 @@ def test_no_spider_callback_is_a_generator_that_returns_a_value() -> None:
         getattr(spider, name)
         for spider in map(loader.load, loader.list())
         for name in dir(spider)
-        if name.startswith(("parse", "on_error")) and callable(getattr(spider, name))
+        if name.startswith(("parse", "on_")) and callable(getattr(spider, name))
     ]
-    assert {callback.__name__ for callback in callbacks} >= {"parse_article", "parse_listing", "parse_sitemap", "parse_feed", "on_error"}
+    assert {callback.__name__ for callback in callbacks} >= {
+        "parse_article", "parse_listing", "parse_sitemap", "parse_feed", "on_error", "on_discovery_error"
+    }
     assert [callback.__qualname__ for callback in callbacks if is_generator_with_return_value(callback)] == []
 
 

@@ -171,10 +171,48 @@ def test_a_maintenance_page_for_every_url(live_site: StandinServer, db_path: Pat
     live_site.fail("*", 503, MAINTENANCE, headers={"Retry-After": "0"})
     row = crawl(live_site, db_path, NEWSDELTA_REMOVAL_CONFIRM_S=0)
     assert (row["edited"], row["removed"], row["new"]) == (0, 0, 0)
-    assert row["failed"] >= archived["new"]  # every archived article rechecked, every one failed
+    assert row["failed"] >= archived["new"] + 2  # the sitemap, the home page, every archived article
+    assert row["status"] == "failed" and row["error"].startswith(f"nothing could be read from {live_site.url}: ")
+    assert "HTTP 503" in row["error"]
+    assert {f"{live_site.url}/wp-sitemap.xml", f"{live_site.url}/"} <= set(failures(db_path, row["id"]))
     live_site.heal("*")
     recovered = crawl(live_site, db_path)
     assert (recovered["unchanged"], recovered["failed"], recovered["removed"]) == (archived["new"], 0, 0)
+    assert (recovered["status"], recovered["error"]) == ("ok", None)
+
+
+def test_a_site_that_went_down_fails_the_crawl_in_one_line_and_loses_nothing(
+    live_site: StandinServer, db_path: Path, archived: dict
+) -> None:
+    """Connections refused everywhere: one error line, exit 1, no traceback from Scrapy or the
+    helper processes, and the archive as it was but for the crawl's own rows."""
+    stored = versions(db_path)
+    live_site.stop()
+    result = newsdelta("crawl", "--base-url", live_site.url, "--db", str(db_path))
+    assert result.returncode == 1
+    error = result.stderr.strip().splitlines()[-1]
+    assert error.startswith(f"newsdelta: error: nothing could be read from {live_site.url}: "), result.stderr
+    assert "Connection was refused" in error
+    assert "Traceback" not in result.stderr + result.stdout
+    assert f"newsdelta crawl 2 (full, indbiz) failed: {live_site.url}" in result.stdout
+    with open_archive(db_path) as archive:
+        row = archive.crawl(2)
+        live = archive.db.execute("select count(*) from articles where status = 'live'").fetchone()[0]
+    assert (row["status"], row["new"], row["edited"], row["removed"]) == ("failed", 0, 0, 0)
+    assert row["failed"] == archived["new"] + 2  # the sitemap, the home page, every archived article
+    assert (versions(db_path), live) == (stored, archived["new"])
+    assert changes(db_path, 2) == []
+
+
+def test_a_discovery_page_that_fails_is_a_failure_of_the_crawl_not_of_an_article(
+    live_site: StandinServer, db_path: Path
+) -> None:
+    """The sitemap fails; the listings still find every article."""
+    live_site.fail("/wp-sitemap.xml", 404)
+    row = crawl(live_site, db_path)
+    assert (row["status"], row["error"], row["new"], row["failed"]) == ("ok", None, len(live_site.site.articles()), 1)
+    failed = failures(db_path, row["id"])[f"{live_site.url}/wp-sitemap.xml"]
+    assert (failed["status"], failed["reason"]) == (404, "HTTP 404")
 
 
 def test_an_endless_pagination_trap_ends(live_site: StandinServer, db_path: Path) -> None:

@@ -20,7 +20,7 @@ from w3lib.url import url_query_cleaner
 
 from scraper.clean import ExtractionError, NotAnArticle
 from scraper.cleaning import Cleaned, clean_for_archive
-from scraper.items import ArticleItem, FetchFailure, NotModified
+from scraper.items import PAGES_READ, ArticleItem, FetchFailure, NotModified
 from scraper.sites import SiteProfile, get_site, site_for_page
 from scraper.worker import CleanWorker, WorkerGone
 from storage.archive import Known
@@ -112,9 +112,14 @@ class ArticleSpider(scrapy.Spider):
     def is_new_article(self, url: str) -> bool:
         return without_tracking(url) not in self.requested
 
+    def page_read(self) -> None:
+        """Count a page of the site that answered (a callback ran): a crawl that read none failed."""
+        self.crawler.stats.inc_value(PAGES_READ)
+
     async def parse_article(
         self, response: Response, summary_hint: str = ""
     ) -> AsyncIterator[ArticleItem | FetchFailure | NotModified]:
+        self.page_read()
         if response.status == 304:
             yield NotModified(url=response.url, checked_at=_now())
             return

@@ -14,7 +14,7 @@ URL) and by the validate pipeline (same canonical URL).
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -26,8 +26,10 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from scrapy.selector import Selector
 from scrapy.utils.sitemap import Sitemap
+from twisted.python.failure import Failure
 
 from scraper.clean.listing import read_listing
+from scraper.items import FetchFailure
 from scraper.spiders.base import ArticleSpider, response_content_type, without_tracking
 from scraper.text import normalise_text
 from storage.archive import Due
@@ -65,13 +67,13 @@ class SiteSpider(ArticleSpider):
                 yield self.article_request(article.url, etag=article.etag, last_modified=article.last_modified)
         if self.mode in ("full", "recheck"):
             for path in self.profile.sitemaps:
-                yield scrapy.Request(self.url(path), callback=self.parse_sitemap)
+                yield self.discovery_request(self.url(path), self.parse_sitemap)
         if self.mode == "recheck":
             return
         if self.mode == "latest":
-            yield scrapy.Request(self.url(self.profile.feed), callback=self.parse_feed)
+            yield self.discovery_request(self.url(self.profile.feed), self.parse_feed)
         for path in self.profile.listings:
-            yield scrapy.Request(self.url(path), callback=self.parse_listing, cb_kwargs={"page": 1})
+            yield self.discovery_request(self.url(path), self.parse_listing, page=1)
 
     def spider_idle(self) -> None:
         """At the end of a full crawl: the known live articles that discovery did not reach."""
@@ -88,12 +90,24 @@ class SiteSpider(ArticleSpider):
     def url(self, path: str) -> str:
         return urljoin(self.base_url + "/", path.lstrip("/"))
 
+    def discovery_request(self, url: str, callback: Callable[..., Any], **cb_kwargs: Any) -> scrapy.Request:
+        """A sitemap, feed or listing page: where the crawl finds the site's articles."""
+        return scrapy.Request(url, callback=callback, errback=self.on_discovery_error, cb_kwargs=cb_kwargs)
+
+    def on_discovery_error(self, failure: Failure) -> Iterator[FetchFailure]:
+        """A discovery page that failed is recorded as a failure of the crawl (never a sign
+        that an article is gone), so a site that cannot be reached does not pass for done."""
+        for item in self.on_error(failure):
+            item.gone = False
+            yield item
+
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        self.page_read()
         sitemap = Sitemap(response.body)
         if sitemap.type == "sitemapindex":
             for entry in sitemap:
                 if self.follows_sitemap(entry["loc"]):
-                    yield scrapy.Request(entry["loc"], callback=self.parse_sitemap)
+                    yield self.discovery_request(entry["loc"], self.parse_sitemap)
         elif sitemap.type == "urlset":
             for entry in sitemap:
                 loc = entry["loc"]
@@ -112,12 +126,14 @@ class SiteSpider(ArticleSpider):
         return not follow or any(re.search(pattern, url) for pattern in follow)
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        self.page_read()
         for item in uncached_selector(response).xpath("//item"):
             link = item.xpath("link/text()").get("").strip()
             if self.accepts(link) and self.is_new_article(link):
                 yield self.article_request(link, normalise_text(item.xpath("description/text()").get("")))
 
     def parse_listing(self, response: Response, page: int) -> Iterator[scrapy.Request]:
+        self.page_read()
         listing = read_listing(response.body, response.url, self.profile.listing, content_type=response_content_type(response))
         articles = [
             (without_tracking(link), summary)
@@ -130,7 +146,7 @@ class SiteSpider(ArticleSpider):
             if self.is_new_article(link):
                 yield self.article_request(link, summary)
         if listing.next_page and self.wants_next_listing(page, [link for link, _ in articles], unseen):
-            yield scrapy.Request(listing.next_page, callback=self.parse_listing, cb_kwargs={"page": page + 1})
+            yield self.discovery_request(listing.next_page, self.parse_listing, page=page + 1)
 
     def wants_next_listing(self, page: int, links: list[str], unseen: list[str]) -> bool:
         """Follow pagination while it lists articles no listing page listed before.
