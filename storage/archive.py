@@ -293,6 +293,8 @@ class Archive:
 
     def accept(self, crawl_id: int) -> int:
         """Accept a crawl's suspect edits as edits after all; returns how many."""
+        if not self.db.execute("select 1 from crawls where id = ?", [crawl_id]).fetchone():
+            raise ArchiveError(f"no crawl {crawl_id} in {self.path}")
         with self._transaction():
             count = self.db.execute(
                 "update changes set kind = 'edited' where crawl_id = ? and kind = 'suspect'", [crawl_id]

@@ -154,6 +154,8 @@ def test_a_redesign_that_changes_every_body_is_held_back_as_suspect(live_site: S
     assert accepted.returncode == 0 and f"accepted {first['new']}" in accepted.stdout
     with open_archive(db_path) as archive:
         assert (archive.crawl(row["id"])["edited"], archive.crawl(row["id"])["suspect"]) == (first["new"], 0)
+    unknown = newsdelta("accept", "999", "--db", str(db_path))
+    assert (unknown.returncode, unknown.stderr.strip()) == (1, f"newsdelta: error: no crawl 999 in {db_path}")
 
 
 def test_a_few_real_edits_in_one_crawl_are_not_suspect(live_site: StandinServer, db_path: Path) -> None:
