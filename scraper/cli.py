@@ -120,10 +120,13 @@ def crawl(
     Exit codes: 0 every page archived; 1 some pages failed (or an error); 75 another crawl of
     the archive is running.
     """
-    from scraper.sites import get_site
+    from scraper.sites import get_site, web_address
 
-    if not (base_url or urls or get_site(site).base_url):
+    address = base_url or get_site(site).base_url
+    if not (address or urls):
         raise ValueError(f"site profile {site!r} has no address of its own: give --base-url")
+    for url in filter(None, (address, *urls)):  # checked here: in the crawl, a traceback
+        web_address(url)
     settings: dict[str, Any] = {"LOG_LEVEL": log_level, "NEWSDELTA_RECHECK_ALL": everything}
     if quiet:
         settings.update(NEWSDELTA_SUMMARY=False, NEWSDELTA_PROGRESS_INTERVAL=0)
@@ -157,7 +160,10 @@ def crawl(
 def scrape(urls: tuple[str, ...], fmt: str, site: str) -> None:
     """Fetch and print the cleaned document of article pages; archive nothing."""
     from scraper.items import FetchFailure
+    from scraper.sites import web_address
 
+    for url in urls:
+        web_address(url)
     results = scrape_here(urls, site)
     documents = [item.document for item in results if not isinstance(item, FetchFailure)]
     if fmt == "json":

@@ -27,6 +27,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from scraper.lock import CrawlLocked
 from scraper.runner import CrawlError, CrawlOptions, run_crawl
+from scraper.sites import web_address
 from storage.archive import Archive
 from storage.migrations import ArchiveError
 
@@ -98,6 +99,11 @@ def load_config(path: str | Path | None) -> ScheduleConfig:
     if unknown := set(data) - known:
         raise ConfigError(f"{path}: unknown key schedule.{sorted(unknown)[0]}")
     jobs = tuple(_job(path, index, entry) for index, entry in enumerate(data.pop("jobs", []))) or DEFAULT_JOBS
+    if base_url := data.get("base_url"):
+        try:
+            web_address(base_url)
+        except ValueError as error:
+            raise ConfigError(f"{path}: schedule.base_url: {error}") from None
     return ScheduleConfig(**data, jobs=jobs)
 
 

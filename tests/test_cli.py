@@ -84,6 +84,22 @@ def test_scrape_of_a_missing_page_or_a_non_article_is_one_line_and_nonzero(stand
         assert result.stdout == ""
 
 
+def test_an_address_that_is_not_a_web_address_is_one_line_before_anything_is_written(tmp_path: Path) -> None:
+    db = tmp_path / "archive.db"
+    for args in (
+        ["crawl", "--base-url", "indbiz.gov.in", "--db", str(db)],
+        ["crawl", "--base-url", "ftp://127.0.0.1/", "--db", str(db)],
+        ["crawl", "--url", "http:///no-host/", "--db", str(db)],
+        ["scrape", "not-a-url"],
+    ):
+        result = newsdelta(*args)
+        assert result.returncode == 1, args
+        address = args[2] if args[0] == "crawl" else args[1]
+        assert result.stderr.strip() == f"newsdelta: error: {address!r} is not a web address (http:// or https:// and a host)"
+        assert result.stdout == ""
+    assert not db.exists()
+
+
 def test_commands_on_a_file_that_is_not_an_archive_fail_cleanly(tmp_path: Path, standin: StandinServer) -> None:
     bogus = tmp_path / "bogus.db"
     bogus.write_text("not a database at all\n" * 100)

@@ -147,6 +147,12 @@ def test_a_bad_config_is_one_line_naming_the_file_and_key(tmp_path: Path) -> Non
     result = newsdelta("schedule", "--config", str(config), "--list")
     assert result.returncode == 1
     assert result.stderr.strip() == f"newsdelta: error: {config}: schedule.jobs[0]: unknown key 'evry'"
+    bad_address = write_config(tmp_path / "address.toml", tmp_path / "a.db", "indbiz.gov.in", '[[schedule.jobs]]\nname = "x"\nmode = "full"\nevery = "1h"\n')
+    result = newsdelta("schedule", "--config", str(bad_address), "--list")
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"newsdelta: error: {bad_address}: schedule.base_url: 'indbiz.gov.in' is not a web address (http:// or https:// and a host)"
+    )
 
 
 def test_status_shows_the_last_runs(standin: StandinServer, tmp_path: Path) -> None:

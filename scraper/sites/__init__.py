@@ -214,3 +214,15 @@ def site_for_page(url: str, html: str) -> SiteProfile:
             return profile
     looks_wordpress = "wp-content/" in html or 'content="WordPress' in html
     return get_site("wordpress" if looks_wordpress else "generic")
+
+
+def web_address(url: str) -> str:
+    """`url`, if it is an absolute http(s) address with a host; one-line ValueError if not.
+
+    Checked before a crawl starts: Scrapy would raise on the first request made from it,
+    with a traceback, after the crawl's row was written.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{url!r} is not a web address (http:// or https:// and a host)")
+    return url

@@ -21,7 +21,7 @@ from w3lib.url import url_query_cleaner
 from scraper.clean import ExtractionError, NotAnArticle
 from scraper.cleaning import Cleaned, clean_for_archive
 from scraper.items import PAGES_READ, ArticleItem, FetchFailure, NotModified
-from scraper.sites import SiteProfile, get_site, site_for_page
+from scraper.sites import SiteProfile, get_site, site_for_page, web_address
 from scraper.worker import CleanWorker, WorkerGone
 from storage.archive import Known
 
@@ -52,6 +52,7 @@ class ArticleSpider(scrapy.Spider):
         self.base_url = (base_url or (self.profile.base_url if self.profile else "")).rstrip("/")
         if not self.base_url:
             raise ValueError(f"site profile {site!r} has no address of its own: give --base-url")
+        web_address(self.base_url)
         #: What the archive holds of this site; filled by the archive pipeline when it opens.
         self.known = Known()
         #: Article URLs requested so far (for finding known articles the site no longer lists).

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
+from scraper.sites import web_address
 from scraper.spiders.base import ArticleSpider
 
 
@@ -15,7 +16,7 @@ class UrlsSpider(ArticleSpider):
     mode = "urls"
 
     def __init__(self, *args: Any, urls: str | Iterable[str] = (), **kwargs: Any) -> None:
-        self.urls = urls.split() if isinstance(urls, str) else list(urls)
+        self.urls = [web_address(url) for url in (urls.split() if isinstance(urls, str) else urls)]
         if not self.urls:
             raise ValueError("no URLs given")
         kwargs.setdefault("base_url", self.urls[0])
