@@ -25,12 +25,18 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from scrapy.selector import Selector
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from scraper.clean.listing import read_listing
 from scraper.items import FetchFailure
-from scraper.spiders.base import ArticleSpider, response_content_type, without_tracking
+from scraper.spiders.base import (
+    GONE_STATUSES,
+    ArticleSpider,
+    response_content_type,
+    without_tracking,
+)
 from scraper.text import normalise_text
 from storage.archive import Due
 
@@ -67,11 +73,11 @@ class SiteSpider(ArticleSpider):
                 yield self.article_request(article.url, etag=article.etag, last_modified=article.last_modified)
         if self.mode in ("full", "recheck"):
             for path in self.profile.sitemaps:
-                yield self.discovery_request(self.url(path), self.parse_sitemap)
+                yield self.discovery_request(self.url(path), self.parse_sitemap, may_be_absent=True)
         if self.mode == "recheck":
             return
         if self.mode == "latest":
-            yield self.discovery_request(self.url(self.profile.feed), self.parse_feed)
+            yield self.discovery_request(self.url(self.profile.feed), self.parse_feed, may_be_absent=True)
         for path in self.profile.listings:
             yield self.discovery_request(self.url(path), self.parse_listing, page=1)
 
@@ -90,13 +96,26 @@ class SiteSpider(ArticleSpider):
     def url(self, path: str) -> str:
         return urljoin(self.base_url + "/", path.lstrip("/"))
 
-    def discovery_request(self, url: str, callback: Callable[..., Any], **cb_kwargs: Any) -> scrapy.Request:
-        """A sitemap, feed or listing page: where the crawl finds the site's articles."""
-        return scrapy.Request(url, callback=callback, errback=self.on_discovery_error, cb_kwargs=cb_kwargs)
+    def discovery_request(
+        self, url: str, callback: Callable[..., Any], *, may_be_absent: bool = False, **cb_kwargs: Any
+    ) -> scrapy.Request:
+        """A sitemap, feed or listing page: where the crawl finds the site's articles.
+
+        `may_be_absent`: the profile's own guess of a sitemap or feed (WordPress' core and
+        Yoast's sitemaps, say); a 404 or 410 there says the site has none, and is no failure.
+        """
+        meta = {"may_be_absent": True} if may_be_absent else {}
+        return scrapy.Request(url, callback=callback, errback=self.on_discovery_error, cb_kwargs=cb_kwargs, meta=meta)
 
     def on_discovery_error(self, failure: Failure) -> Iterator[FetchFailure]:
         """A discovery page that failed is recorded as a failure of the crawl (never a sign
         that an article is gone), so a site that cannot be reached does not pass for done."""
+        request = failure.request  # type: ignore[attr-defined]
+        if failure.check(HttpError) and request.meta.get("may_be_absent"):
+            status = failure.value.response.status
+            if status in GONE_STATUSES:
+                self.logger.info("nothing at %s (HTTP %d): the site has no such sitemap or feed", request.url, status)
+                return
         for item in self.on_error(failure):
             item.gone = False
             yield item
