@@ -200,11 +200,16 @@ class ArchivePipeline:
 
     def _nothing_read(self, base_url: str, stats: dict[str, Any]) -> str:
         """Why a crawl that ran to its end failed all the same: not one page of the site
-        answered (it is down, refuses connections, or serves errors only). "" otherwise."""
-        if stats.get(PAGES_READ) or self.first_failure is None:
+        answered (it is down, refuses connections, serves errors only, or its robots.txt
+        disallows everything asked for). "" otherwise."""
+        if stats.get(PAGES_READ):
             return ""
-        first, pages = self.first_failure, "page" if self.failures == 1 else "pages"
-        return (
-            f"nothing could be read from {base_url}: {self.failures} {pages} failed, "
-            f"the first {first.url}: {first.reason}"
-        )
+        if first := self.first_failure:
+            pages = "page" if self.failures == 1 else "pages"
+            return (
+                f"nothing could be read from {base_url}: {self.failures} {pages} failed, "
+                f"the first {first.url}: {first.reason}"
+            )
+        if forbidden := stats.get("robotstxt/forbidden"):
+            return f"nothing could be read from {base_url}: its robots.txt disallows every page asked for ({forbidden})"
+        return ""

@@ -255,6 +255,17 @@ def test_robots_txt_disallowing_a_section_is_obeyed_and_said(live_site: StandinS
     assert live_site.article_url(SPICES) not in urls and len(urls) == len(live_site.site.articles()) - 1
 
 
+def test_robots_txt_disallowing_everything_fails_the_crawl_in_one_line(live_site: StandinServer, db_path: Path) -> None:
+    live_site.disallow("/")
+    result = newsdelta("crawl", "--base-url", live_site.url, "--db", str(db_path))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"newsdelta: error: nothing could be read from {live_site.url}: its robots.txt disallows every page asked for (2)"
+    )
+    with open_archive(db_path) as archive:
+        assert (archive.crawl(1)["status"], archive.db["articles"].count) == ("failed", 0)
+
+
 def integrity(db: Path) -> None:
     with open_archive(db) as archive:
         assert archive.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
