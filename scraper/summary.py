@@ -24,6 +24,8 @@ def render_summary(crawl: dict[str, Any]) -> str:
         lines.append(f"  failures: `newsdelta failures --crawl {crawl['id']}`")
     if crawl.get("error"):
         lines.append(f"  error: {crawl['error']}")
+    elif crawl["status"] == "ok" and crawl["mode"] in ("full", "latest") and not any(crawl[n] for n in COUNTS):
+        lines.append("  warning: no article found: is --base-url the site's home page, and --site its profile?")
     return "\n".join(lines)
 
 

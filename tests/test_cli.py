@@ -132,6 +132,14 @@ def test_a_recheck_with_nothing_due_writes_nothing_and_says_nothing_on_stderr(li
     assert "Traceback" not in result.stderr and "Error" not in result.stderr, result.stderr
 
 
+def test_a_crawl_that_finds_no_article_says_so(standin: StandinServer, db_path: Path) -> None:
+    """Pointed at a page that lists nothing (and has no sitemap): ok, but not silently."""
+    result = newsdelta("crawl", "--base-url", f"{standin.url}/about-indbiz", "--db", str(db_path))
+    assert result.returncode == 0, result.stderr
+    assert set(summary_counts(result.stdout).values()) == {0}
+    assert "warning: no article found: is --base-url the site's home page, and --site its profile?" in result.stdout
+
+
 def test_scrapy_crawl_from_the_project_root_does_the_same_crawl(standin: StandinServer, db_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", "indbiz", "-a", f"base_url={standin.url}", "-s", f"NEWSDELTA_DB={db_path}", "-s", "LOG_LEVEL=WARNING"],
