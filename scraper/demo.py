@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from scraper.lock import CrawlLock
 from scraper.runner import CrawlOptions, run_crawl
 from scraper.standin import StandinServer, StandinSite
 from storage import queries
@@ -40,7 +42,29 @@ def edit_on_site(site: StandinSite) -> None:
     site.edit_paragraph(SEED_SLUG, 1, CORRECTED)
 
 
+def start_afresh(db: str) -> bool:
+    """Remove an archive that only earlier demos wrote; True if there was one.
+
+    The stand-in's address changes from run to run, and a full crawl rechecks every archived
+    article the site no longer lists: run again into the same archive, the demo failed all
+    67 of the last run's, at an address nobody serves any more. An archive with a crawl of
+    any other kind is the user's own: ValueError, and it is left as it is.
+    """
+    if not Path(db).exists():
+        return False
+    with Archive.open(db, readonly=True) as archive:
+        others = archive.triggers() - {"demo"}
+    if others:
+        raise ValueError(f"{db} holds crawls that are not the demo's ({', '.join(sorted(others))}): give the demo another --db")
+    with CrawlLock(db):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+    return True
+
+
 def run_demo(db: str, port: int = 0, say: Callable[[str], None] = print, settings: dict[str, Any] | None = None) -> DemoResult:
+    if start_afresh(db):
+        say(f"{db} held only earlier demo runs: starting it afresh")
     with StandinServer(StandinSite(), port=port) as server:
         say(f"Serving the IndBiz stand-in ({len(server.site.articles())} articles) at {server.url}/")
         options = CrawlOptions(db=db, base_url=server.url, trigger="demo", settings=settings or {})

@@ -327,6 +327,10 @@ class Archive:
     def crawl(self, crawl_id: int) -> dict[str, Any]:
         return self.db["crawls"].get(crawl_id)
 
+    def triggers(self) -> set[str]:
+        """What started the archive's crawls: cli, cron, schedule, scrapy, demo."""
+        return {trigger for (trigger,) in self.db.execute("select distinct trigger from crawls")}
+
     # -- writing what a crawl fetched -----------------------------------------------------------
 
     def record(self, crawl_id: int, batch: Sequence[Fetched], *, origin: str = "crawl") -> list[Outcome]:

@@ -160,3 +160,22 @@ def test_demo_crawls_edits_and_shows_the_flagged_change(tmp_path: Path) -> None:
     assert "fields: title, body (substantive" in out
     assert "[-strengthens-]" in out and "{+deepens+}" in out and "[-lwaya.-]" in out and "{+Iwaya.+}" in out
     assert "datasette" in out and "newsdelta changes" in out
+
+
+def test_the_demo_run_again_starts_afresh_and_never_touches_an_archive_of_ones_own(tmp_path: Path, standin: StandinServer) -> None:
+    """Its stand-in has a new address each run: into the last run's archive, the demo's full
+    crawl rechecked every article at the old one, 67 failures."""
+    db = tmp_path / "demo.db"
+    assert newsdelta("demo", "--db", str(db), cwd=tmp_path).returncode == 0
+    again = newsdelta("demo", "--db", str(db), cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith(f"{db} held only earlier demo runs: starting it afresh\n")
+    assert [summary_counts(part)["failed"] for part in again.stdout.split("newsdelta crawl ")[1:]] == [0, 0]
+    assert "newsdelta crawl 1 (full, indbiz) ok" in again.stdout and "flagged 1 edited article(s)" in again.stdout
+    own = tmp_path / "own.db"
+    assert newsdelta("crawl", "--base-url", standin.url, "--db", str(own), "--quiet").returncode == 0
+    before = own.read_bytes()
+    refused = newsdelta("demo", "--db", str(own), cwd=tmp_path)
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == f"newsdelta: error: {own} holds crawls that are not the demo's (cli): give the demo another --db"
+    assert own.read_bytes() == before
