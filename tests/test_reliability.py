@@ -30,6 +30,11 @@ SEED = "india-strengthens-defence-ties-with-japan-south-korea"
 MAINTENANCE = b"<html><head><title>Maintenance</title></head><body><h1>Briefly unavailable for scheduled maintenance.</h1></body></html>"
 
 
+def summary_failed(stdout: str) -> int:
+    """The "failed" count of a crawl's summary."""
+    return next(int(line.split()[1]) for line in stdout.splitlines() if line.split()[:1] == ["failed"])
+
+
 def failures(db: Path, crawl_id: int) -> dict[str, dict]:
     with open_archive(db) as archive:
         rows = archive.db.query("select * from fetch_failures where crawl_id = ?", [crawl_id])
@@ -253,6 +258,22 @@ def test_robots_txt_disallowing_a_section_is_obeyed_and_said(live_site: StandinS
     with open_archive(db_path) as archive:
         urls = {row["url"] for row in archive.db.query("select url from articles")}
     assert live_site.article_url(SPICES) not in urls and len(urls) == len(live_site.site.articles()) - 1
+
+
+def test_a_sitemap_that_is_no_sitemap_is_a_failure_not_a_traceback(live_site: StandinServer, db_path: Path) -> None:
+    """An empty 200 where the sitemap index points: one failure under its URL. A page of HTML
+    where the profile only guesses a sitemap (a soft 404): no sitemap there, no failure."""
+    posts = "/wp-sitemap-posts-post-1.xml"
+    live_site.fail(posts, 200, b"")
+    result = newsdelta("crawl", "--base-url", live_site.url, "--db", str(db_path))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "Spider error" not in result.stderr, result.stderr
+    assert summary_failed(result.stdout) == 1
+    assert failures(db_path, 1)[f"{live_site.url}{posts}"]["reason"] == "not a sitemap (no XML)"
+    live_site.heal(posts)
+    live_site.fail("/wp-sitemap.xml", 200, b"<html><body><h1>Page not found</h1></body></html>")
+    row = crawl(live_site, db_path)
+    assert (row["status"], row["failed"], row["unchanged"]) == ("ok", 0, len(live_site.site.articles()))
 
 
 def test_robots_txt_disallowing_everything_fails_the_crawl_in_one_line(live_site: StandinServer, db_path: Path) -> None:

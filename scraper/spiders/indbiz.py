@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from lxml.etree import XMLSyntaxError
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
@@ -120,10 +121,16 @@ class SiteSpider(ArticleSpider):
             item.gone = False
             yield item
 
-    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request | FetchFailure]:
         self.page_read()
-        sitemap = Sitemap(response.body)
-        if sitemap.type == "sitemapindex":
+        sitemap = read_sitemap(response.body)
+        if sitemap is None or sitemap.type not in ("sitemapindex", "urlset"):
+            what = f"a page of type {sitemap.type!r}" if sitemap else "no XML"
+            if response.meta.get("may_be_absent"):
+                self.logger.info("no sitemap at %s (%s)", response.url, what)
+            else:
+                yield self.failure(response.url, f"not a sitemap ({what})", response.status)
+        elif sitemap.type == "sitemapindex":
             for entry in sitemap:
                 if self.follows_sitemap(entry["loc"]):
                     yield self.discovery_request(entry["loc"], self.parse_sitemap)
@@ -184,6 +191,15 @@ class SiteSpider(ArticleSpider):
     def accepts(self, url: str) -> bool:
         """Article URLs of this site only: never a listing, tag page or another host."""
         return urlsplit(url).netloc == urlsplit(self.base_url).netloc and self.profile.is_article_url(url)
+
+
+def read_sitemap(body: bytes) -> Sitemap | None:
+    """The sitemap in `body`; None when there is no XML in it at all (an empty page, bytes
+    that are no markup), where Scrapy's `Sitemap` raises."""
+    try:
+        return Sitemap(body)
+    except (XMLSyntaxError, StopIteration):
+        return None
 
 
 def uncached_selector(response: Response) -> Selector:
