@@ -110,12 +110,24 @@ def run_crawl(options: CrawlOptions, stop: threading.Event | None = None) -> dic
 
 
 def _wait(child: subprocess.Popen[bytes], time_limit: float | None, stop: threading.Event | None) -> int:
+    """The crawl's exit code, once it has ended (stopped as `run_crawl` says).
+
+    Ctrl-C in a terminal reaches the crawl too (one process group), and Scrapy stops it
+    cleanly: this side waits for it to record itself `interrupted` and report, rather than
+    leave it writing its result into a folder already gone. A second Ctrl-C stops it now,
+    as Scrapy's own second Ctrl-C does.
+    """
     deadline = time.monotonic() + time_limit if time_limit else None
+    interrupted = False
     while True:
         try:
             return child.wait(timeout=0.2)
         except subprocess.TimeoutExpired:
             pass
+        except KeyboardInterrupt:
+            if interrupted:
+                child.terminate()
+            interrupted = True
         if (deadline and time.monotonic() > deadline) or (stop and stop.is_set()):
             child.terminate()
             try:

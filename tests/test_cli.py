@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from scraper.standin import StandinServer
-from tests.support import ROOT, crawl, newsdelta
+from tests.support import NEWSDELTA, ROOT, crawl, newsdelta, open_archive
 
 SEED = "india-strengthens-defence-ties-with-japan-south-korea"
 GOLDEN = Path(__file__).parent / "golden" / "seed.txt"
@@ -138,6 +140,29 @@ def test_a_crawl_that_finds_no_article_says_so(standin: StandinServer, db_path: 
     assert result.returncode == 0, result.stderr
     assert set(summary_counts(result.stdout).values()) == {0}
     assert "warning: no article found: is --base-url the site's home page, and --site its profile?" in result.stdout
+
+
+def test_ctrl_c_stops_the_crawl_cleanly_and_says_so(live_site: StandinServer, db_path: Path) -> None:
+    """Ctrl-C in a terminal signals the whole foreground group: the CLI and its crawl. The crawl
+    stops cleanly; the CLI waits for it (it had left, and the crawl then failed to write its
+    result into a folder already removed, with a traceback)."""
+    for article in live_site.site.articles():
+        live_site.delay(f"/{article.slug}/", 3.0)  # 16 at a time: the crawl takes ~15 s
+    cli = subprocess.Popen(
+        [NEWSDELTA, "crawl", "--base-url", live_site.url, "--db", str(db_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while live_site.hits[("article", 200)] == 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    os.killpg(cli.pid, signal.SIGINT)
+    out, err = cli.communicate(timeout=120)
+    assert cli.returncode == 1
+    assert f"newsdelta crawl 1 (full, indbiz) interrupted: {live_site.url}" in out
+    assert "Traceback" not in err and "Aborted" not in err, err
+    with open_archive(db_path) as archive:
+        assert archive.crawl(1)["status"] == "interrupted"
+        assert archive.crawl(1)["new"] < len(live_site.site.articles())
 
 
 def test_scrapy_crawl_from_the_project_root_does_the_same_crawl(standin: StandinServer, db_path: Path) -> None:
