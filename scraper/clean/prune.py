@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from cssselect import parse
-from cssselect.parser import Selector
 from lxml import etree
 
 from scraper.clean.select import Compound, class_names, compound, select
@@ -62,7 +61,7 @@ def prune_rules(selectors: tuple[str, ...]) -> PruneRules:
     other: list[str] = []
     for css in dict.fromkeys(selectors):
         for selector in parse(css):
-            simple = _compound(selector)
+            simple = None if selector.pseudo_element else compound(selector.parsed_tree)
             if simple is None:
                 other.append(selector.canonical())
             elif not simple.classes and simple.tag:
@@ -73,8 +72,3 @@ def prune_rules(selectors: tuple[str, ...]) -> PruneRules:
             else:  # `*` alone: left to lxml, like any selector that is not a tag or a class
                 other.append(selector.canonical())
     return PruneRules(frozenset(tags), {name: tuple(found) for name, found in by_class.items()}, ", ".join(other))
-
-
-def _compound(selector: Selector) -> Compound | None:
-    """`selector` as a tag with classes, or None when it says anything more."""
-    return None if selector.pseudo_element else compound(selector.parsed_tree)

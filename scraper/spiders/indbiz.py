@@ -112,11 +112,11 @@ class SiteSpider(ArticleSpider):
         """A discovery page that failed is recorded as a failure of the crawl (never a sign
         that an article is gone), so a site that cannot be reached does not pass for done."""
         request = failure.request  # type: ignore[attr-defined]
-        if failure.check(HttpError) and request.meta.get("may_be_absent"):
+        absent = failure.check(HttpError) and failure.value.response.status in GONE_STATUSES
+        if absent and request.meta.get("may_be_absent"):
             status = failure.value.response.status
-            if status in GONE_STATUSES:
-                self.logger.info("nothing at %s (HTTP %d): the site has no such sitemap or feed", request.url, status)
-                return
+            self.logger.info("nothing at %s (HTTP %d): the site has no such sitemap or feed", request.url, status)
+            return
         for item in self.on_error(failure):
             item.gone = False
             yield item
