@@ -95,7 +95,7 @@ def demo(db: str, port: int) -> None:
 @click.option("--site", default="indbiz", show_default=True, help="Site profile.")
 @click.option("--base-url", help="Crawl this address instead of the site's own (e.g. the stand-in).")
 @click.option("--url", "urls", multiple=True, help="Fetch exactly these article URLs (repeatable).")
-@click.option("--quiet", "-q", is_flag=True, help="No progress and no summary unless something changed or failed.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress, and the summary only when something changed, failed or was held back.")
 @click.option("--log-level", default="WARNING", show_default=True, type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
 @click.option("--lock-wait", default=0.0, show_default=True, help="Seconds to wait for another crawl of the archive.")
 @click.option("--time-limit", type=float, help="Stop the crawl cleanly after this many seconds.")
@@ -142,10 +142,11 @@ def crawl(
         time_limit=time_limit,
     )
     row = run_crawl(options)
-    if quiet and (row["new"] or row["edited"] or row["failed"]):
-        from scraper.summary import render_summary
+    if quiet:
+        from scraper.summary import render_summary, worth_reporting
 
-        click.echo(render_summary(row))
+        if worth_reporting(row):
+            click.echo(render_summary(row))
     if row["error"] and row["status"] == "failed":
         raise CrawlError(row["error"])
     if row["failed"] or row["status"] != "ok":

@@ -7,6 +7,11 @@ from typing import Any
 
 COUNTS = ("new", "edited", "removed", "restored", "unchanged", "failed")
 
+#: What a quiet crawl (`newsdelta crawl --quiet`, under cron) must still report.
+NEWS = ("new", "edited", "removed", "restored", "failed", "suspect")
+
+_NOTHING_FOUND = "warning: no article found: is --base-url the site's home page, and --site its profile?"
+
 
 def render_summary(crawl: dict[str, Any]) -> str:
     """`crawl` is a row of the `crawls` table."""
@@ -24,9 +29,20 @@ def render_summary(crawl: dict[str, Any]) -> str:
         lines.append(f"  failures: `newsdelta failures --crawl {crawl['id']}`")
     if crawl.get("error"):
         lines.append(f"  error: {crawl['error']}")
-    elif crawl["status"] == "ok" and crawl["mode"] in ("full", "latest") and not any(crawl[n] for n in COUNTS):
-        lines.append("  warning: no article found: is --base-url the site's home page, and --site its profile?")
+    elif _found_nothing(crawl):
+        lines.append(f"  {_NOTHING_FOUND}")
     return "\n".join(lines)
+
+
+def worth_reporting(crawl: dict[str, Any]) -> bool:
+    """Whether a quiet crawl prints its summary: something changed, failed or was held back,
+    the crawl did not end `ok`, or it found no article at all. A run that only confirmed what
+    the archive holds stays silent, as cron wants."""
+    return crawl["status"] != "ok" or any(crawl.get(name) for name in NEWS) or _found_nothing(crawl)
+
+
+def _found_nothing(crawl: dict[str, Any]) -> bool:
+    return crawl["status"] == "ok" and crawl["mode"] in ("full", "latest") and not any(crawl[n] for n in COUNTS)
 
 
 def render_held_back(crawl: dict[str, Any], held: list[Any]) -> str:

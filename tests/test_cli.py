@@ -135,11 +135,31 @@ def test_a_recheck_with_nothing_due_writes_nothing_and_says_nothing_on_stderr(li
 
 
 def test_a_crawl_that_finds_no_article_says_so(standin: StandinServer, db_path: Path) -> None:
-    """Pointed at a page that lists nothing (and has no sitemap): ok, but not silently."""
-    result = newsdelta("crawl", "--base-url", f"{standin.url}/about-indbiz", "--db", str(db_path))
-    assert result.returncode == 0, result.stderr
-    assert set(summary_counts(result.stdout).values()) == {0}
-    assert "warning: no article found: is --base-url the site's home page, and --site its profile?" in result.stdout
+    """Pointed at a page that lists nothing (and has no sitemap): ok, but not silently, even
+    under --quiet."""
+    for quiet in ((), ("--quiet",)):
+        result = newsdelta("crawl", "--base-url", f"{standin.url}/about-indbiz", "--db", str(db_path), *quiet)
+        assert result.returncode == 0, result.stderr
+        assert set(summary_counts(result.stdout).values()) == {0}
+        assert "warning: no article found: is --base-url the site's home page, and --site its profile?" in result.stdout
+
+
+def test_a_quiet_crawl_is_silent_only_when_nothing_changed(live_site: StandinServer, db_path: Path) -> None:
+    """Under cron, --quiet must still tell a removal and a restoration (it told only new, edited
+    and failed, so a 410 went unsaid)."""
+    def quiet_crawl() -> str:
+        result = newsdelta("crawl", "--base-url", live_site.url, "--db", str(db_path), "--quiet")
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    assert summary_counts(quiet_crawl())["new"] == len(live_site.site.articles())
+    assert quiet_crawl() == ""
+    taken_down = live_site.site.remove_article(live_site.site.articles()[5].slug, status=410)
+    removed = summary_counts(quiet_crawl())
+    assert (removed["removed"], removed["failed"], removed["new"], removed["edited"]) == (1, 0, 0, 0)
+    live_site.site.add_article(taken_down)
+    assert summary_counts(quiet_crawl())["restored"] == 1
+    assert quiet_crawl() == ""
 
 
 def test_ctrl_c_stops_the_crawl_cleanly_and_says_so(live_site: StandinServer, db_path: Path) -> None:
