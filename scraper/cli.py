@@ -303,13 +303,17 @@ def accept(crawl_id: int, db: str) -> None:
 
 @main.command()
 @click.option("--site", help="Only this site's articles.")
+@click.option("--lock-wait", default=0.0, show_default=True, help="Seconds to wait for a crawl of the archive to end.")
 @db_option
 @one_line_errors
-def reclean(site: str | None, db: str) -> None:
-    """Re-run the current cleaner over the stored pages; changes are `recleaned`, not edits."""
+def reclean(site: str | None, lock_wait: float, db: str) -> None:
+    """Re-run the current cleaner over the stored pages; changes are `recleaned`, not edits.
+
+    Exit codes: 0 done; 1 an error; 75 a crawl of the archive is running.
+    """
     from scraper.reclean import reclean as run_reclean
 
-    row = run_reclean(db, site)
+    row = run_reclean(db, site, lock_wait=lock_wait)
     click.echo(f"re-cleaned crawl {row['id']}: {row['recleaned']} recleaned, {row['unchanged']} unchanged, {row['failed']} failed")
 
 

@@ -327,6 +327,10 @@ class Archive:
     def crawl(self, crawl_id: int) -> dict[str, Any]:
         return self.db["crawls"].get(crawl_id)
 
+    def sites(self) -> set[str]:
+        """The site profiles the archive's articles were crawled with."""
+        return {site for (site,) in self.db.execute("select distinct site from articles")}
+
     def triggers(self) -> set[str]:
         """What started the archive's crawls: cli, cron, schedule, scrapy, demo."""
         return {trigger for (trigger,) in self.db.execute("select distinct trigger from crawls")}

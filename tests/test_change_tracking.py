@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import scraper.clean.blocks as blocks
+from scraper.lock import EXIT_LOCKED, CrawlLock
 from scraper.reclean import reclean
 from scraper.standin import StandinServer
 from tests.support import crawl, newsdelta, open_archive
@@ -191,6 +192,24 @@ def test_a_reclean_is_not_an_edit(live_site: StandinServer, db_path: Path, monke
     assert (kinds_seen, origins) == ({"recleaned"}, {"reclean"})
     listed = json.loads(newsdelta("changes", "--db", str(db_path), "--kind", "edited", "--format", "json").stdout)
     assert listed == []
+
+
+def test_a_reclean_refuses_a_site_it_does_not_hold_and_a_running_crawl_writing_nothing(standin: StandinServer, db_path: Path) -> None:
+    """`reclean --site` with a typo wrote a run of 0 re-cleaned articles. A re-clean beside a
+    crawl ran unlocked, and the crawl, holding the lock, took it for a dead run."""
+    crawl(standin, db_path)
+    before = db_path.read_bytes()
+    typo = newsdelta("reclean", "--site", "indbix", "--db", str(db_path))
+    assert typo.returncode == 1
+    assert typo.stderr.strip() == f"newsdelta: error: {db_path} holds no article of site 'indbix' (it holds: indbiz)"
+    with CrawlLock(db_path):
+        locked = newsdelta("reclean", "--db", str(db_path))
+    assert locked.returncode == EXIT_LOCKED
+    assert locked.stderr.startswith("newsdelta: another crawl is running on this archive")
+    assert db_path.read_bytes() == before
+    done = newsdelta("reclean", "--site", "indbiz", "--db", str(db_path))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"re-cleaned crawl 2: 0 recleaned, {len(standin.site.articles())} unchanged, 0 failed"
 
 
 def test_diff_prints_plain_when_piped_and_json_for_machines(live_site: StandinServer, db_path: Path) -> None:
