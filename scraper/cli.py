@@ -237,6 +237,7 @@ def show(url: str, number: int | None, fmt: str, db: str) -> None:
 @one_line_errors
 def diff(url: str, old: int | None, new: int | None, fmt: str, db: str) -> None:
     """Word diff between two versions of an article: [-deleted-] {+inserted+}."""
+    asked_from = old
     with reading(db) as archive:
         old, new, change = queries.diff(archive, url, old, new)
     if fmt == "json":
@@ -244,6 +245,9 @@ def diff(url: str, old: int | None, new: int | None, fmt: str, db: str) -> None:
                    "significance": change.significance if change else None,
                    "diff": {name: d.to_json() for name, d in change.diffs.items()} if change else {}}
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    if old == new:
+        click.echo(f"{url}: version {new} " + ("is both --from and --to" if asked_from else "has no earlier version to compare with"))
         return
     click.echo(f"{url}: version {old} → {new}")
     if change is None:

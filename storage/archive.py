@@ -293,8 +293,7 @@ class Archive:
 
     def accept(self, crawl_id: int) -> int:
         """Accept a crawl's suspect edits as edits after all; returns how many."""
-        if not self.db.execute("select 1 from crawls where id = ?", [crawl_id]).fetchone():
-            raise ArchiveError(f"no crawl {crawl_id} in {self.path}")
+        self.crawl(crawl_id)
         with self._transaction():
             count = self.db.execute(
                 "update changes set kind = 'edited' where crawl_id = ? and kind = 'suspect'", [crawl_id]
@@ -325,7 +324,11 @@ class Archive:
         return int(cursor.lastrowid)
 
     def crawl(self, crawl_id: int) -> dict[str, Any]:
-        return self.db["crawls"].get(crawl_id)
+        """The crawl's row; `ArchiveError` for a crawl the archive never ran."""
+        row = next(self.db.query("select * from crawls where id = ?", [crawl_id]), None)
+        if row is None:
+            raise ArchiveError(f"no crawl {crawl_id} in {self.path}")
+        return row
 
     def sites(self) -> set[str]:
         """The site profiles the archive's articles were crawled with."""

@@ -57,7 +57,8 @@ def changes(
     if since:
         where.append("changes.detected_at >= ?")
         params.append(parse_since(since))
-    if crawl_id:
+    if crawl_id is not None:
+        archive.crawl(crawl_id)  # a crawl that never ran is an error, not "no changes"
         where.append("changes.crawl_id = ?")
         params.append(crawl_id)
     sql = f"""
@@ -78,10 +79,15 @@ def changes(
 
 
 def _article_id(archive: Archive, url: str) -> int:
-    row = next(archive.db.query("select id from articles where url = ?", [url]), None)
-    if row is None:
-        raise ArchiveError(f"no article {url} in {archive.path}")
-    return int(row["id"])
+    """The article archived under `url`, or under it without its `#fragment` or with its
+    trailing slash added or dropped: a URL copied from a browser's address bar finds it."""
+    address = url.split("#")[0]
+    variants = [url, address, address[:-1] if address.endswith("/") else f"{address}/"]
+    for candidate in dict.fromkeys(variants):
+        row = next(archive.db.query("select id from articles where url = ?", [candidate]), None)
+        if row is not None:
+            return int(row["id"])
+    raise ArchiveError(f"no article {url} in {archive.path}")
 
 
 def history(archive: Archive, url: str) -> list[dict[str, Any]]:
@@ -135,8 +141,10 @@ def diff(archive: Archive, url: str, old: int | None = None, new: int | None = N
 
 
 def failures(archive: Archive, crawl_id: int | None = None, limit: int = 100) -> list[dict[str, Any]]:
-    where = "where crawl_id = ?" if crawl_id else ""
-    params = [crawl_id] if crawl_id else []
+    if crawl_id is not None:
+        archive.crawl(crawl_id)
+    where = "where crawl_id = ?" if crawl_id is not None else ""
+    params = [crawl_id] if crawl_id is not None else []
     return list(
         archive.db.query(
             f"select crawl_id, url, status, reason, failed_at from fetch_failures {where} order by id desc limit ?",

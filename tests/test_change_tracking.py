@@ -212,6 +212,32 @@ def test_a_reclean_refuses_a_site_it_does_not_hold_and_a_running_crawl_writing_n
     assert done.stdout.strip() == f"re-cleaned crawl 2: 0 recleaned, {len(standin.site.articles())} unchanged, 0 failed"
 
 
+def test_an_article_is_found_by_its_url_as_a_browser_shows_it(standin: StandinServer, db_path: Path) -> None:
+    """Copied from an address bar, a URL may lack the trailing slash or carry a #fragment: it
+    was "no article" before."""
+    crawl(standin, db_path)
+    url = standin.article_url(SEED)
+    shown = newsdelta("show", url, "--db", str(db_path))
+    assert shown.returncode == 0 and shown.stdout.startswith("India strengthens defence ties")
+    for typed in (url.rstrip("/"), f"{url}#comments", f"{url.rstrip('/')}#respond"):
+        assert newsdelta("show", typed, "--db", str(db_path)).stdout == shown.stdout
+    history = newsdelta("history", url.rstrip("/"), "--db", str(db_path))
+    assert history.returncode == 0 and history.stdout.startswith("v1  ")
+    alone = newsdelta("diff", url, "--db", str(db_path))
+    assert alone.returncode == 0 and alone.stdout.strip() == f"{url}: version 1 has no earlier version to compare with"
+    missing = newsdelta("show", f"{url}other/", "--db", str(db_path))
+    assert (missing.returncode, missing.stderr.strip()) == (1, f"newsdelta: error: no article {url}other/ in {db_path}")
+
+
+def test_a_crawl_that_never_ran_is_an_error_not_an_empty_list(standin: StandinServer, db_path: Path) -> None:
+    crawl(standin, db_path)
+    for command in (("changes", "--crawl", "9"), ("failures", "--crawl", "9"), ("accept", "9")):
+        result = newsdelta(*command, "--db", str(db_path))
+        assert (result.returncode, result.stderr.strip(), result.stdout) == (1, f"newsdelta: error: no crawl 9 in {db_path}", "")
+    listed = newsdelta("changes", "--crawl", "1", "--db", str(db_path), "--limit", "1000")
+    assert listed.returncode == 0 and listed.stdout.count("  new ") == len(standin.site.articles())
+
+
 def test_diff_prints_plain_when_piped_and_json_for_machines(live_site: StandinServer, db_path: Path) -> None:
     crawl(live_site, db_path)
     live_site.site.edit_paragraph(SEED, 0, "In efforts to bolster India’s bilateral cooperation, the minister travelled to Tokyo.")
