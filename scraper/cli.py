@@ -323,15 +323,24 @@ def reclean(site: str | None, lock_wait: float, db: str) -> None:
 
 @main.command()
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="newsdelta.toml with a [schedule] table.")
+@click.option("--db", envvar="NEWSDELTA_DB", help="The archive file (default: the config's schedule.db, else ./archive.db).")
 @click.option("--list", "list_jobs", is_flag=True, help="Print the jobs and their next run times, then exit.")
 @click.option("--log-file", help="Also log to this file (rotated at 5 MB).")
 @one_line_errors
-def schedule(config_path: str | None, list_jobs: bool, log_file: str | None) -> None:
-    """Run crawls on a timetable until SIGTERM/SIGINT (APScheduler)."""
-    from scraper.schedule import Daemon, configure_logging, load_config, next_runs
+def schedule(config_path: str | None, db: str | None, list_jobs: bool, log_file: str | None) -> None:
+    """Run crawls on a timetable until SIGTERM/SIGINT (APScheduler).
+
+    Settings come from the config file, then $NEWSDELTA_DB, then --db.
+    """
+    from dataclasses import replace
+
+    from scraper.schedule import Daemon, address, configure_logging, load_config, next_runs
 
     config = load_config(config_path)
+    if db:
+        config = replace(config, db=db)
     if list_jobs:
+        click.echo(f"{config.db}: {config.site} at {address(config)}, times in {config.timezone}")
         for job, when in next_runs(config):
             click.echo(f"{job.name:<10} {job.mode:<8} {job.describe():<24} next {when.isoformat()}")
         return

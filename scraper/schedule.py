@@ -27,7 +27,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from scraper.lock import CrawlLocked
 from scraper.runner import CrawlError, CrawlOptions, run_crawl
-from scraper.sites import web_address
+from scraper.sites import UnknownSite, get_site, web_address
 from storage.archive import Archive
 from storage.migrations import ArchiveError
 
@@ -104,7 +104,19 @@ def load_config(path: str | Path | None) -> ScheduleConfig:
             web_address(base_url)
         except ValueError as error:
             raise ConfigError(f"{path}: schedule.base_url: {error}") from None
-    return ScheduleConfig(**data, jobs=jobs)
+    config = ScheduleConfig(**data, jobs=jobs)
+    try:
+        profile = get_site(config.site)
+    except UnknownSite as error:
+        raise ConfigError(f"{path}: schedule.site: {error}") from None
+    if not (config.base_url or profile.base_url):
+        raise ConfigError(f"{path}: site profile {config.site!r} has no address of its own: give schedule.base_url")
+    return config
+
+
+def address(config: ScheduleConfig) -> str:
+    """Where the schedule's crawls go: its `base_url`, else its site profile's own."""
+    return config.base_url or get_site(config.site).base_url or ""
 
 
 def _job(path: str | Path, index: int, entry: dict[str, Any]) -> Job:
@@ -180,7 +192,7 @@ class Daemon:
 
     def _crawl(self, job: Job) -> None:
         config = self.config
-        log.info("run %s: %s crawl of %s starting", job.name, job.mode, config.base_url or config.site)
+        log.info("run %s: %s crawl of %s starting", job.name, job.mode, address(config))
         options = CrawlOptions(
             db=config.db,
             site=config.site,
@@ -198,8 +210,9 @@ class Daemon:
             self._record_failure(job, str(error))
             return
         log.info(
-            "run %s: crawl %d %s: %d new, %d edited, %d removed, %d unchanged, %d failed",
-            job.name, row["id"], row["status"], row["new"], row["edited"], row["removed"], row["unchanged"], row["failed"],
+            "run %s: crawl %d %s: %d new, %d edited, %d removed, %d restored, %d unchanged, %d failed%s",
+            job.name, row["id"], row["status"], row["new"], row["edited"], row["removed"], row["restored"],
+            row["unchanged"], row["failed"], f", {row['suspect']} held back as suspect" if row["suspect"] else "",
         )
         if row["error"]:
             log.error("run %s: crawl %d failed: %s", job.name, row["id"], row["error"])

@@ -224,3 +224,4 @@ def test_the_demo_run_again_starts_afresh_and_never_touches_an_archive_of_ones_o
     assert refused.returncode == 1
     assert refused.stderr.strip() == f"newsdelta: error: {own} holds crawls that are not the demo's (cli): give the demo another --db"
     assert own.read_bytes() == before
+

@@ -134,11 +134,38 @@ def test_list_shows_the_configured_jobs_and_next_run_times(tmp_path: Path) -> No
         '[[schedule.jobs]]\nname = "weekly"\nmode = "full"\ncron = "0 3 * * sun"\n'
         '[[schedule.jobs]]\nname = "hourly"\nmode = "recheck"\nevery = "1h"\n',
     )
-    lines = newsdelta("schedule", "--config", str(config), "--list").stdout.splitlines()
+    header, *lines = newsdelta("schedule", "--config", str(config), "--list").stdout.splitlines()
+    assert header == f"{tmp_path / 'a.db'}: indbiz at http://127.0.0.1:1, times in UTC"
     assert [line.split()[:2] for line in lines] == [["weekly", "full"], ["hourly", "recheck"]]
     weekly_next = lines[0].split("next ")[1]
     assert weekly_next.endswith("T03:00:00+00:00")
     assert time.strptime(weekly_next[:10], "%Y-%m-%d").tm_wday == 6  # a Sunday
+
+
+def test_the_archive_is_the_configs_then_the_environments_then_the_flags(tmp_path: Path) -> None:
+    """As every other command, `schedule` takes --db and $NEWSDELTA_DB (it took only the config's)."""
+    config = write_config(tmp_path / "newsdelta.toml", tmp_path / "config.db", "http://127.0.0.1:1", "")
+
+    def archive(*args: str, env: dict[str, str] | None = None) -> str:
+        result = newsdelta("schedule", "--list", *args, env=env)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.split(":")[0]
+
+    environment = {**os.environ, "NEWSDELTA_DB": str(tmp_path / "env.db")}
+    assert archive("--config", str(config)) == str(tmp_path / "config.db")
+    assert archive("--config", str(config), env=environment) == str(tmp_path / "env.db")
+    assert archive("--config", str(config), "--db", str(tmp_path / "flag.db"), env=environment) == str(tmp_path / "flag.db")
+    assert archive() == "archive.db"
+
+
+def test_a_config_whose_site_cannot_be_crawled_is_refused_before_any_run(tmp_path: Path) -> None:
+    """Each run failed with a traceback in the daemon's log instead."""
+    for site, error in [("indbix", "schedule.site: unknown site 'indbix' (known: generic, indbiz, wordpress)"),
+                        ("generic", "site profile 'generic' has no address of its own: give schedule.base_url")]:
+        config = tmp_path / f"{site}.toml"
+        config.write_text(f'[schedule]\nsite = "{site}"\n', "utf-8")
+        result = newsdelta("schedule", "--config", str(config), "--list")
+        assert (result.returncode, result.stderr.strip()) == (1, f"newsdelta: error: {config}: {error}")
 
 
 def test_a_bad_config_is_one_line_naming_the_file_and_key(tmp_path: Path) -> None:
