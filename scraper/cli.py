@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -41,7 +42,13 @@ def one_line_errors(command: F) -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return command(*args, **kwargs)
+            try:
+                return command(*args, **kwargs)
+            finally:
+                sys.stdout.flush()  # a reader gone shows here, not in Python's exit
+        except BrokenPipeError:  # `newsdelta changes | head`: the reader had what it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except CrawlLocked as error:
             click.echo(f"newsdelta: {error}", err=True)
             sys.exit(EXIT_LOCKED)

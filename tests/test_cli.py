@@ -225,3 +225,10 @@ def test_the_demo_run_again_starts_afresh_and_never_touches_an_archive_of_ones_o
     assert refused.stderr.strip() == f"newsdelta: error: {own} holds crawls that are not the demo's (cli): give the demo another --db"
     assert own.read_bytes() == before
 
+
+def test_output_piped_into_a_reader_that_stops_early_is_no_error(standin: StandinServer, db_path: Path) -> None:
+    """`newsdelta changes | head` printed `newsdelta: error: [Errno 32] Broken pipe`."""
+    crawl(standin, db_path)
+    for command in (f"changes --limit 100 --db {db_path}", f"show {standin.article_url(standin.site.articles()[0].slug)} --db {db_path}"):
+        piped = subprocess.run(["bash", "-o", "pipefail", "-c", f"{NEWSDELTA} {command} | true"], capture_output=True, text=True, timeout=60, check=False)
+        assert (piped.stderr, piped.returncode) == ("", 1)
