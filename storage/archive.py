@@ -195,6 +195,8 @@ class Archive:
         `max_mb` caps the file's size: past it, writes fail as on a full disk, cleanly.
         """
         path = Path(path)
+        if path.is_dir():
+            raise ArchiveError(f"{path}: a folder, not an archive file")
         if not path.exists() and (readonly or not create):
             raise ArchiveError(f"{path}: no archive here (run `newsdelta crawl` or `newsdelta demo` first)")
         if path.exists():

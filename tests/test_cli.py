@@ -232,3 +232,13 @@ def test_output_piped_into_a_reader_that_stops_early_is_no_error(standin: Standi
     for command in (f"changes --limit 100 --db {db_path}", f"show {standin.article_url(standin.site.articles()[0].slug)} --db {db_path}"):
         piped = subprocess.run(["bash", "-o", "pipefail", "-c", f"{NEWSDELTA} {command} | true"], capture_output=True, text=True, timeout=60, check=False)
         assert (piped.stderr, piped.returncode) == ("", 1)
+
+
+def test_a_folder_given_as_the_archive_is_one_line_and_left_alone(standin: StandinServer, tmp_path: Path) -> None:
+    """`crawl --db FOLDER` ended in the crawl process's IsADirectoryError traceback."""
+    folder = tmp_path / "archives"
+    folder.mkdir()
+    for command in (("crawl", "--base-url", standin.url), ("status",), ("changes",), ("reclean",)):
+        result = newsdelta(*command, "--db", str(folder))
+        assert (result.returncode, result.stderr.strip()) == (1, f"newsdelta: error: {folder}: a folder, not an archive file")
+    assert list(folder.iterdir()) == []
