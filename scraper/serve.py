@@ -77,6 +77,19 @@ def url_of(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
 
+def _quiet_client_errors() -> None:
+    """No traceback on the console for a mistyped URL.
+
+    With Rich installed (newsdelta's CLI uses it), Datasette's default error handler prints a
+    Rich traceback with every local variable for each error it answers, a 404 included: ~60
+    lines a request. Without Rich it prints only what is not a 4xx or one of its own errors,
+    which is what a console serving an archive should show.
+    """
+    import datasette.handle_exception
+
+    datasette.handle_exception.rich = None
+
+
 def serve(
     db: str | Path,
     *,
@@ -87,6 +100,7 @@ def serve(
     """Serve the archive until interrupted (SIGINT/SIGTERM end it cleanly)."""
     import uvicorn
 
+    _quiet_client_errors()
     datasette = build_datasette(db)
     sock = listen(host, port)
     say(f"Serving {db} at {url_of(sock)}  (Ctrl-C to stop)")

@@ -360,3 +360,21 @@ def test_serve_help_names_its_options() -> None:
     help_text = newsdelta("serve", "--help").stdout
     assert all(option in help_text for option in ("--db", "--port", "--host"))
 
+
+
+def test_serve_answers_a_mistyped_url_with_a_404_and_no_traceback(built: Built) -> None:
+    """Datasette printed a Rich traceback with every local, ~60 lines, for each 404."""
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("newsdelta")), "serve", "--db", str(built.path), "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert server.stdout is not None
+        url = server.stdout.readline().split(" at ", 1)[1].split()[0]  # printed once it listens
+        for path in ("nosuch", "archive/nosuch", "archive/articles/999999"):
+            assert httpx.get(f"{url}{path}", timeout=30).status_code == 404
+        assert httpx.get(f"{url}archive/articles.json?_shape=array&_size=1", timeout=10).status_code == 200
+    finally:
+        server.terminate()
+        out, err = server.communicate(timeout=30)
+    assert "Traceback" not in out + err and "Error" not in out + err, err
