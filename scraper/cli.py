@@ -77,14 +77,15 @@ def main() -> None:
 @click.option("--port", default=0, show_default=True, help="Port of the stand-in on 127.0.0.1 (0: a free one).")
 @one_line_errors
 def demo(db: str, port: int) -> None:
-    """Crawl the bundled stand-in, edit an article on it, crawl again, show the change."""
+    """Crawl the bundled stand-in, change it (an edit, a new article, a removal), crawl again, show the changes."""
     from scraper.demo import run_demo
 
     result = run_demo(db, port, say=click.echo, settings={"LOG_LEVEL": "WARNING", "NEWSDELTA_PROGRESS_INTERVAL": 2.0})
-    edits = [row for row in result.changes if row["kind"] == "edited"]
-    click.echo(f"\n4. The archive flagged {len(edits)} edited article(s) in crawl {result.second['id']}:")
-    for row in edits:
+    click.echo(f"\n4. The archive flagged {len(result.changes)} change(s) in crawl {result.second['id']}:")
+    order = {"new": 0, "removed": 1, "edited": 2}
+    for row in sorted(result.changes, key=lambda change: order.get(change["kind"], len(order))):
         _print_change(row)
+    edits = [row for row in result.changes if row["kind"] == "edited"]
     url = edits[0]["url"] if edits else "URL"
     click.echo(
         "\nExplore the archive:\n"
@@ -400,7 +401,9 @@ def serve(db: str, port: int, host: str) -> None:
 
 
 def _print_change(row: dict[str, Any]) -> None:
-    click.echo(f"\n  {row['title']}\n  {row['url']}")
+    click.echo(f"\n  {row['kind']}: {row['title']}\n  {row['url']}")
+    if row["kind"] != "edited":
+        return
     click.echo(f"  fields: {', '.join(row['fields'])} ({row['significance']}; +{row['words_added']} / -{row['words_removed']} words)")
     for name, text in field_diffs(row["diff"]):
         console.print(f"  {name}: ", text)

@@ -1,19 +1,22 @@
 """`newsdelta demo`: the whole job on the bundled stand-in, in one command.
 
-Serve the stand-in on 127.0.0.1, crawl all of it, edit an article on it the way an editor
-would (a retitle and a corrected name), crawl again, and show the change the archive flagged.
+Serve the stand-in on 127.0.0.1, crawl all of it, change the site the way its editors would
+(an article retitled with a name corrected, a new article published, one taken down), crawl
+again, and show the changes the archive flagged: one new, one edited, one removed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from scraper.lock import CrawlLock
 from scraper.runner import CrawlOptions, run_crawl
-from scraper.standin import StandinServer, StandinSite
+from scraper.standin import StandinArticle, StandinServer, StandinSite
+from scraper.standin.site import IST
 from storage import queries
 from storage.archive import Archive
 
@@ -29,6 +32,25 @@ CORRECTED = (
 )
 
 
+#: Taken down between the two crawls: its URL answers 410 Gone, a removal at once (a 404 is
+#: one only when a second check, an hour or more later, confirms it).
+TAKEN_DOWN_SLUG = "tesla-to-set-up-production-facilities-in-india-and-mexico-by-2025"
+PUBLISHED = StandinArticle(
+    slug="india-and-uk-conclude-talks-on-a-free-trade-agreement",
+    title="India and UK conclude talks on a free trade agreement",
+    summary="The agreement is expected to double bilateral trade and cut tariffs on most goods.",
+    published=datetime(2024, 4, 27, 10, 30, tzinfo=IST),
+    categories=["Trade"],
+    highlights=["Tariffs on 90 per cent of goods to fall once the agreement takes effect"],
+    body=[
+        "India and the United Kingdom have concluded negotiations on a free trade agreement, the "
+        "Ministry of Commerce and Industry announced in New Delhi.",
+        "The agreement covers goods, services and investment, and is expected to double trade "
+        "between the two countries within a decade.",
+    ],
+)
+
+
 @dataclass(frozen=True)
 class DemoResult:
     base_url: str
@@ -37,9 +59,12 @@ class DemoResult:
     changes: list[dict[str, Any]]
 
 
-def edit_on_site(site: StandinSite) -> None:
+def change_site(site: StandinSite) -> None:
+    """What the site's editors do between the two crawls: an edit, a new article, a removal."""
     site.retitle(SEED_SLUG, NEW_TITLE)
     site.edit_paragraph(SEED_SLUG, 1, CORRECTED)
+    site.add_article(PUBLISHED)
+    site.remove_article(TAKEN_DOWN_SLUG, status=410)
 
 
 def start_afresh(db: str) -> bool:
@@ -70,8 +95,11 @@ def run_demo(db: str, port: int = 0, say: Callable[[str], None] = print, setting
         options = CrawlOptions(db=db, base_url=server.url, trigger="demo", settings=settings or {})
         say("\n1. Full crawl of the stand-in into " + db)
         first = run_crawl(options)
-        say(f"\n2. Editing one article on the stand-in: {server.article_url(SEED_SLUG)}")
-        edit_on_site(server.site)
+        say("\n2. Changing the stand-in as its editors would:")
+        say(f"   editing   {server.article_url(SEED_SLUG)}")
+        say(f"   adding    {server.article_url(PUBLISHED.slug)}")
+        say(f"   removing  {server.article_url(TAKEN_DOWN_SLUG)} (410 Gone)")
+        change_site(server.site)
         say("\n3. Crawling again")
         second = run_crawl(options)
     with Archive.open(db, readonly=True) as archive:

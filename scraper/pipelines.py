@@ -114,7 +114,10 @@ class ArchivePipeline:
         elif isinstance(item, NotModified):
             self.batch.not_modified.append(item.url)
         elif isinstance(item, FetchFailure):
-            self.crawler.spider.logger.warning("fetch failed: %s (%s)", item.url, item.reason)
+            if item.gone:  # a removal, or its first sign: the archive decides, the summary counts it
+                self.crawler.spider.logger.info("gone: %s (%s)", item.url, item.reason)
+            else:
+                self.crawler.spider.logger.warning("fetch failed: %s (%s)", item.url, item.reason)
             self.failures += 1
             self.first_failure = self.first_failure or item
             self.batch.failures.append(

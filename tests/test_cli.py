@@ -197,11 +197,21 @@ def test_scrapy_crawl_from_the_project_root_does_the_same_crawl(standin: Standin
     assert "newsdelta crawl 1 (full, indbiz) ok" in result.stdout
 
 
-def test_demo_crawls_edits_and_shows_the_flagged_change(tmp_path: Path) -> None:
+def test_demo_crawls_changes_the_site_and_shows_the_flagged_changes(tmp_path: Path) -> None:
     result = newsdelta("demo", "--db", str(tmp_path / "demo.db"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # the article taken down is a removal, not a failure to warn of
     out = result.stdout
-    assert "flagged 1 edited article(s)" in out
+    second = summary_counts(out.split("3. Crawling again")[1])
+    assert (second["new"], second["edited"], second["removed"], second["failed"]) == (1, 1, 1, 0)
+    assert "flagged 3 change(s) in crawl 2" in out
+    flagged = [
+        "  new: India and UK conclude talks on a free trade agreement",
+        "  removed: Tesla to set up production facilities in India and Mexico by 2025",
+        "  edited: India deepens defence ties with Japan and South Korea",
+    ]
+    assert all(line in out for line in flagged)
+    assert sorted(flagged, key=out.index) == flagged
     assert "fields: title, body (substantive" in out
     assert "[-strengthens-]" in out and "{+deepens+}" in out and "[-lwaya.-]" in out and "{+Iwaya.+}" in out
     assert "datasette" in out and "newsdelta changes" in out
@@ -216,7 +226,7 @@ def test_the_demo_run_again_starts_afresh_and_never_touches_an_archive_of_ones_o
     assert again.returncode == 0, again.stderr
     assert again.stdout.startswith(f"{db} held only earlier demo runs: starting it afresh\n")
     assert [summary_counts(part)["failed"] for part in again.stdout.split("newsdelta crawl ")[1:]] == [0, 0]
-    assert "newsdelta crawl 1 (full, indbiz) ok" in again.stdout and "flagged 1 edited article(s)" in again.stdout
+    assert "newsdelta crawl 1 (full, indbiz) ok" in again.stdout and "flagged 3 change(s) in crawl 2" in again.stdout
     own = tmp_path / "own.db"
     assert newsdelta("crawl", "--base-url", standin.url, "--db", str(own), "--quiet").returncode == 0
     before = own.read_bytes()
