@@ -270,12 +270,13 @@ def diff(url: str, old: int | None, new: int | None, fmt: str, db: str) -> None:
 @db_option
 @one_line_errors
 def history(url: str, db: str) -> None:
-    """List an article's versions."""
+    """List an article's versions, and when it was removed or came back."""
     with reading(db) as archive:
         rows = queries.history(archive, url)
     for row in rows:
         fields = ", ".join(json.loads(row["fields"] or "[]"))
-        click.echo(f"v{row['version']}  {row['fetched_at']}  crawl {row['crawl_id']}  {row['kind'] or ''} {fields}  {row['title']}")
+        version = "--" if row["version"] is None else f"v{row['version']}"  # a removal makes no version
+        click.echo(f"{version:<3} {row['detected_at']}  crawl {row['crawl_id']}  {row['kind']} {fields}  {row['title'] or ''}".rstrip())
 
 
 @main.command()

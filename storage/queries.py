@@ -91,17 +91,29 @@ def _article_id(archive: Archive, url: str) -> int:
 
 
 def history(archive: Archive, url: str) -> list[dict[str, Any]]:
-    """An article's versions, oldest first, with the change each one was flagged as."""
+    """An article's changes in finished crawls, oldest first: each version with what it was
+    flagged as (held back as `suspect` and `recleaned` included), and its removals and returns,
+    which make no version (`version` is null for a removal)."""
     return list(
         archive.db.query(
-            """select versions.version, versions.fetched_at, versions.crawl_id, versions.title,
+            """select versions.version, changes.detected_at, changes.crawl_id, versions.title,
                       versions.content_hash, changes.kind, changes.fields, changes.words_added,
                       changes.words_removed
-               from versions left join changes on changes.version_id = versions.id
-               where versions.article_id = ? order by versions.version""",
+               from changes
+               join crawls on crawls.id = changes.crawl_id
+               left join versions on versions.id = changes.version_id
+               where changes.article_id = ? and crawls.status != 'running' order by changes.id""",
             [_article_id(archive, url)],
         )
     )
+
+
+def versions(archive: Archive, url: str) -> list[int]:
+    """The numbers of an article's versions, oldest first."""
+    rows = archive.db.execute(
+        "select version from versions where article_id = ? order by version", [_article_id(archive, url)]
+    )
+    return [version for (version,) in rows]
 
 
 def document(archive: Archive, url: str, version: int | None = None) -> Document:
@@ -132,9 +144,9 @@ def _document(row: dict[str, Any]) -> Document:
 
 def diff(archive: Archive, url: str, old: int | None = None, new: int | None = None) -> tuple[int, int, Change | None]:
     """The change between two versions (default: the last two)."""
-    versions = [row["version"] for row in history(archive, url)]
-    new = new or versions[-1]
-    old = old or max([v for v in versions if v < new], default=new)
+    numbers = versions(archive, url)
+    new = new or numbers[-1]
+    old = old or max([v for v in numbers if v < new], default=new)
     before = document(archive, url, old).content()
     after = document(archive, url, new).content()
     return old, new, compare(before, after)

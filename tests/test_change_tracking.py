@@ -116,6 +116,11 @@ def test_404_twice_is_a_removal_and_its_return_a_restore(live_site: StandinServe
     back = crawl(live_site, db_path, **NOW)
     assert kinds(db_path, back["id"]) == [("restored", url, [])]
     assert article(db_path, url)["status"] == "live"
+    # `history` told only the versions: a removed article looked as live as ever.
+    history = newsdelta("history", url, "--db", str(db_path)).stdout.splitlines()
+    assert [(line.split()[0], line.split()[3], line.split()[4]) for line in history] == [
+        ("v1", "1", "new"), ("--", str(twice["id"]), "removed"), ("v1", str(back["id"]), "restored")
+    ]
 
 
 def test_a_second_404_within_the_hour_is_not_yet_a_removal(live_site: StandinServer, db_path: Path) -> None:
