@@ -181,7 +181,7 @@ def scrape(urls: tuple[str, ...], fmt: str, site: str) -> None:
         render = render_text if fmt == "text" else render_markdown
         click.echo("\n\n".join(render(d).rstrip() for d in documents) if documents else "", nl=bool(documents))
     failed = [item for item in results if isinstance(item, FetchFailure)]
-    missing = set(urls) - {i.fetched_url for i in results if not isinstance(i, FetchFailure)} - {f.url for f in failed}
+    missing = set(urls) - {i.requested_url for i in results if not isinstance(i, FetchFailure)} - {f.url for f in failed}
     for failure in failed:
         click.echo(f"newsdelta: error: {failure.url}: {failure.reason}", err=True)
     for url in sorted(missing):

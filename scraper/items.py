@@ -21,7 +21,10 @@ class ArticleItem:
     #: The raw page, compressed as the archive stores it (`storage.pages.compress`).
     page: bytes
     encoding: str
+    #: The URL the page came from, after any redirect.
     fetched_url: str
+    #: The URL asked for: `fetched_url`, or the first of the redirects that led there.
+    requested_url: str
     etag: str = ""
     last_modified: str = ""
     fetched_at: str = ""

@@ -168,7 +168,7 @@ def scrape_here(urls: Sequence[str], site: str = "indbiz") -> list[Any]:
     process.crawl(crawler, urls=list(urls), site=site)
     process.start()
     order = {url: index for index, url in enumerate(urls)}
-    return sorted(items, key=lambda item: order.get(getattr(item, "fetched_url", getattr(item, "url", "")), len(order)))
+    return sorted(items, key=lambda item: order.get(getattr(item, "requested_url", getattr(item, "url", "")), len(order)))
 
 
 if __name__ == "__main__":

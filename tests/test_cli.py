@@ -73,6 +73,19 @@ def test_scrape_prints_the_document_in_each_format(standin: StandinServer) -> No
     assert markdown.startswith("# India strengthens defence ties with Japan, South Korea\n")
 
 
+def test_an_article_url_that_redirects_is_scraped_and_archived_under_its_address(standin: StandinServer, db_path: Path) -> None:
+    """WordPress answers an article's URL without its trailing slash with a 301 to it. `scrape`
+    printed the article, then called the URL asked for "not fetched" and exited 1."""
+    url = standin.article_url(SEED)
+    scraped = newsdelta("scrape", url.rstrip("/"), "--format", "json")
+    assert (scraped.returncode, scraped.stderr) == (0, "")
+    assert json.loads(scraped.stdout)["url"] == url
+    crawled = newsdelta("crawl", "--base-url", standin.url, "--url", url.rstrip("/"), "--db", str(db_path))
+    assert crawled.returncode == 0, crawled.stderr
+    with open_archive(db_path) as archive:
+        assert [row["url"] for row in archive.db.query("select url from articles")] == [url]
+
+
 def test_scrape_of_a_missing_page_or_a_non_article_is_one_line_and_nonzero(standin: StandinServer) -> None:
     for url, reason in [
         (f"{standin.url}/no-such-article/", "HTTP 404"),

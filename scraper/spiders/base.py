@@ -149,6 +149,7 @@ class ArticleSpider(scrapy.Spider):
             page=cleaned.page,
             encoding=response.encoding,
             fetched_url=response.url,
+            requested_url=response.meta.get("redirect_urls", [response.url])[0],
             etag=_header(response, "ETag"),
             last_modified=_header(response, "Last-Modified"),
             fetched_at=fetched_at,

@@ -24,6 +24,9 @@ from scraper.standin.site import StandinSite
 HOST = "127.0.0.1"
 
 ARTICLE_PATH = re.compile(r"^/(?P<slug>[a-z0-9][a-z0-9-]*)/$")
+#: An article's address typed without its trailing slash: WordPress' `redirect_canonical`
+#: answers it with a 301 to the address with it.
+UNSLASHED_PATH = re.compile(r"^/(?P<slug>[a-z0-9][a-z0-9-]*)$")
 LISTING_PATH = re.compile(r"^(?:/category/(?P<category>[a-z0-9-]+))?/(?:page/(?P<page>\d+)/)?$")
 #: Post sitemaps, by sitemap style: WordPress core's, and Yoast's (its first has no number).
 POST_SITEMAP_PATHS = {
@@ -200,6 +203,8 @@ def respond(site: StandinSite, base: str, path: str, request_headers: object, ro
         return _maybe("listing", HTML, site.render_listing(base, page_number, match["category"]))
     if match := ARTICLE_PATH.match(path):
         return _article(site, base, match["slug"], request_headers)
+    if (match := UNSLASHED_PATH.match(path)) and site.article(match["slug"]) is not None:
+        return HTTPStatus.MOVED_PERMANENTLY, "redirect", HTML, b"", {"Location": f"{base}/{match['slug']}/"}
     return _not_found("other")
 
 
