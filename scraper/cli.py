@@ -18,6 +18,7 @@ import click
 from rich.console import Console
 
 from scraper.clean import ExtractionError
+from scraper.config import file_settings, flag_settings, unknown_settings
 from scraper.diffview import field_diffs
 from scraper.document import render_markdown, render_text, to_dict, to_json
 from scraper.lock import EXIT_LOCKED, CrawlLocked, is_locked
@@ -36,6 +37,16 @@ console = Console(highlight=False, soft_wrap=True)
 db_option = click.option(
     "--db", default="archive.db", show_default=True, envvar="NEWSDELTA_DB", help="The archive file."
 )
+
+config_option = click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False), envvar="NEWSDELTA_CONFIG",
+    help="newsdelta.toml: its [settings] table (and the schedule's [schedule] table).",
+)
+
+
+def warn_of_unknown(settings: dict[str, Any]) -> None:
+    for name in unknown_settings(settings):
+        click.echo(f"newsdelta: warning: {name} is not a setting of Scrapy's or newsdelta's: a typo?", err=True)
 
 
 def one_line_errors(command: F) -> F:
@@ -108,6 +119,8 @@ def demo(db: str, port: int) -> None:
 @click.option("--lock-wait", default=0.0, show_default=True, help="Seconds to wait for another crawl of the archive.")
 @click.option("--time-limit", type=float, help="Stop the crawl cleanly after this many seconds.")
 @click.option("--trigger", type=click.Choice(["cli", "cron"]), default="cli", show_default=True, help="Recorded in `crawls`.")
+@config_option
+@click.option("-s", "--set", "pairs", multiple=True, metavar="NAME=VALUE", help="A Scrapy or newsdelta setting, as `scrapy crawl -s` (repeatable).")
 @db_option
 @one_line_errors
 def crawl(
@@ -121,6 +134,8 @@ def crawl(
     lock_wait: float,
     time_limit: float | None,
     trigger: str,
+    config_path: str | None,
+    pairs: tuple[str, ...],
     db: str,
 ) -> None:
     """Crawl a site into the archive.
@@ -135,9 +150,11 @@ def crawl(
         raise ValueError(f"site profile {site!r} has no address of its own: give --base-url")
     for url in filter(None, (address, *urls)):  # checked here: in the crawl, a traceback
         web_address(url)
-    settings: dict[str, Any] = {"LOG_LEVEL": log_level, "NEWSDELTA_RECHECK_ALL": everything}
+    settings: dict[str, Any] = {**file_settings(config_path), "LOG_LEVEL": log_level, "NEWSDELTA_RECHECK_ALL": everything}
     if quiet:
         settings.update(NEWSDELTA_SUMMARY=False, NEWSDELTA_PROGRESS_INTERVAL=0)
+    settings.update(flag_settings(pairs))
+    warn_of_unknown(settings)
     options = CrawlOptions(
         db=db,
         site=site,
@@ -331,7 +348,7 @@ def reclean(site: str | None, lock_wait: float, db: str) -> None:
 
 
 @main.command()
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="newsdelta.toml with a [schedule] table.")
+@config_option
 @click.option("--db", envvar="NEWSDELTA_DB", help="The archive file (default: the config's schedule.db, else ./archive.db).")
 @click.option("--list", "list_jobs", is_flag=True, help="Print the jobs and their next run times, then exit.")
 @click.option("--log-file", help="Also log to this file (rotated at 5 MB).")
@@ -346,6 +363,7 @@ def schedule(config_path: str | None, db: str | None, list_jobs: bool, log_file:
     from scraper.schedule import Daemon, address, configure_logging, load_config, next_runs
 
     config = load_config(config_path)
+    warn_of_unknown(config.settings)
     if db:
         config = replace(config, db=db)
     if list_jobs:

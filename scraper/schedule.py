@@ -13,7 +13,6 @@ import logging.handlers
 import re
 import signal
 import threading
-import tomllib
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +24,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from scraper.config import ConfigError, file_settings, read_config
 from scraper.lock import CrawlLocked
 from scraper.runner import CrawlError, CrawlOptions, run_crawl
 from scraper.sites import UnknownSite, get_site, web_address
@@ -35,10 +35,6 @@ log = logging.getLogger("newsdelta.schedule")
 
 _EVERY = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|m|h|d)$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-class ConfigError(ValueError):
-    """A schedule file that cannot be used; the message names the file and the key."""
 
 
 @dataclass(frozen=True)
@@ -85,17 +81,16 @@ class ScheduleConfig:
     misfire_grace_time: int = 15 * 60
     log_file: str | None = None
     jobs: tuple[Job, ...] = field(default=DEFAULT_JOBS)
+    #: The file's `[settings]` table, for every run (`scraper.config`).
+    settings: dict[str, Any] = field(default_factory=dict)
 
 
 def load_config(path: str | Path | None) -> ScheduleConfig:
     """`newsdelta.toml`'s `[schedule]` table and its `[[schedule.jobs]]`; defaults without a file."""
     if path is None:
         return ScheduleConfig()
-    try:
-        data = tomllib.loads(Path(path).read_text("utf-8")).get("schedule", {})
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise ConfigError(f"{path}: {error}") from None
-    known = {f.name for f in fields(ScheduleConfig)}
+    data = read_config(path).get("schedule", {})
+    known = {f.name for f in fields(ScheduleConfig)} - {"settings"}
     if unknown := set(data) - known:
         raise ConfigError(f"{path}: unknown key schedule.{sorted(unknown)[0]}")
     jobs = tuple(_job(path, index, entry) for index, entry in enumerate(data.pop("jobs", []))) or DEFAULT_JOBS
@@ -104,7 +99,7 @@ def load_config(path: str | Path | None) -> ScheduleConfig:
             web_address(base_url)
         except ValueError as error:
             raise ConfigError(f"{path}: schedule.base_url: {error}") from None
-    config = ScheduleConfig(**data, jobs=jobs)
+    config = ScheduleConfig(**data, jobs=jobs, settings=file_settings(path))
     try:
         profile = get_site(config.site)
     except UnknownSite as error:
@@ -201,7 +196,7 @@ class Daemon:
             trigger="schedule",
             lock_wait=config.lock_wait,
             time_limit=job.time_limit,
-            settings={"LOG_LEVEL": "WARNING", "NEWSDELTA_SUMMARY": False, "NEWSDELTA_PROGRESS_INTERVAL": 0},
+            settings={**config.settings, "LOG_LEVEL": "WARNING", "NEWSDELTA_SUMMARY": False, "NEWSDELTA_PROGRESS_INTERVAL": 0},
         )
         try:
             row = run_crawl(options, stop=self.stop_crawl)

@@ -265,3 +265,24 @@ def test_a_folder_given_as_the_archive_is_one_line_and_left_alone(standin: Stand
         result = newsdelta(*command, "--db", str(folder))
         assert (result.returncode, result.stderr.strip()) == (1, f"newsdelta: error: {folder}: a folder, not an archive file")
     assert list(folder.iterdir()) == []
+
+
+def test_settings_come_from_the_config_file_then_the_flags(live_site: StandinServer, tmp_path: Path) -> None:
+    """DESIGN.md: settings from a TOML file, then flags. A crawl of one's own site behind a
+    robots.txt that shuts every crawler out, say."""
+    live_site.disallow("/")
+    config = tmp_path / "newsdelta.toml"
+    config.write_text("[settings]\nROBOTSTXT_OBEY = false\nDOWNLOAD_DELAYY = 2\n", "utf-8")
+
+    def crawl_with(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return newsdelta("crawl", "--base-url", live_site.url, "--db", str(tmp_path / "a.db"), *args, env=env)
+
+    assert crawl_with().returncode == 1  # robots.txt obeyed: nothing could be read
+    from_file = crawl_with("--config", str(config))
+    assert from_file.returncode == 0, from_file.stderr
+    assert summary_counts(from_file.stdout)["new"] == len(live_site.site.articles())
+    assert from_file.stderr == "newsdelta: warning: DOWNLOAD_DELAYY is not a setting of Scrapy's or newsdelta's: a typo?\n"
+    overridden = crawl_with("-s", "ROBOTSTXT_OBEY=true", env={**os.environ, "NEWSDELTA_CONFIG": str(config)})
+    assert overridden.returncode == 1 and "its robots.txt disallows every page" in overridden.stderr
+    malformed = crawl_with("-s", "ROBOTSTXT_OBEY")
+    assert (malformed.returncode, malformed.stderr) == (1, "newsdelta: error: -s 'ROBOTSTXT_OBEY': give NAME=VALUE, e.g. -s DOWNLOAD_DELAY=2\n")

@@ -78,6 +78,23 @@ def test_the_daemon_runs_jobs_on_their_interval(standin: StandinServer, tmp_path
     assert "run often: latest crawl" in log and "new," in log and "schedule stopped" in log
 
 
+def test_the_config_files_settings_reach_every_run(live_site: StandinServer, tmp_path: Path) -> None:
+    """The [settings] table of the same newsdelta.toml, as `newsdelta crawl --config` reads it."""
+    live_site.disallow("/")  # obeyed, robots.txt would leave nothing to read
+    db = tmp_path / "archive.db"
+    config = write_config(tmp_path / "newsdelta.toml", db, live_site.url, '[[schedule.jobs]]\nname = "often"\nmode = "latest"\nevery = "2s"\n')
+    config.write_text(config.read_text("utf-8") + "[settings]\nROBOTSTXT_OBEY = false\n", "utf-8")
+    daemon = start_daemon(config, tmp_path / "schedule.log")
+    try:
+        wait_for(lambda: any(c["status"] != "running" for c in crawls_so_far(db)))
+        daemon.send_signal(signal.SIGTERM)
+        daemon.communicate(timeout=60)
+    finally:
+        stop(daemon)
+    first = crawls(db)[0]
+    assert first["status"] == "ok" and first["new"] > 0  # robots.txt obeyed: `failed`, and 0
+
+
 def test_sigterm_during_a_crawl_leaves_a_consistent_archive(live_site: StandinServer, tmp_path: Path) -> None:
     db = tmp_path / "archive.db"
     for article in live_site.site.articles()[20:40]:

@@ -1,0 +1,56 @@
+"""newsdelta.toml, and the Scrapy settings a crawl takes from it and from `-s NAME=VALUE`.
+
+Settings come from `scraper.settings`, then the file's `[settings]` table, then the command's
+own flags, last `-s` (as `scrapy crawl -s`). `newsdelta crawl` and `newsdelta schedule` read the
+same file (`--config`, or `$NEWSDELTA_CONFIG`); the schedule's own keys are its `[schedule]` table.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from scrapy.settings import default_settings
+
+import scraper.settings
+
+
+class ConfigError(ValueError):
+    """A config file or setting that cannot be used; the message names the file and the key."""
+
+
+def read_config(path: str | Path | None) -> dict[str, Any]:
+    """The whole file as TOML (nothing without a file)."""
+    if path is None:
+        return {}
+    try:
+        return tomllib.loads(Path(path).read_text("utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"{path}: {error}") from None
+
+
+def file_settings(path: str | Path | None) -> dict[str, Any]:
+    """The file's `[settings]` table: Scrapy's and newsdelta's settings by name."""
+    table = read_config(path).get("settings", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: settings must be a table ([settings])")
+    return table
+
+
+def flag_settings(pairs: Iterable[str]) -> dict[str, str]:
+    """`-s NAME=VALUE` flags; Scrapy's typed getters read the values (JSON for a dict)."""
+    settings = {}
+    for pair in pairs:
+        name, equals, value = pair.partition("=")
+        if not (equals and name.strip()):
+            raise ConfigError(f"-s {pair!r}: give NAME=VALUE, e.g. -s DOWNLOAD_DELAY=2")
+        settings[name.strip()] = value
+    return settings
+
+
+def unknown_settings(settings: dict[str, Any]) -> list[str]:
+    """Names that are neither Scrapy's nor newsdelta's: a typo, most likely (Scrapy ignores them)."""
+    known = {name for name in (*dir(default_settings), *dir(scraper.settings)) if name.isupper()}
+    return sorted(set(settings) - known)
