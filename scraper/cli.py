@@ -10,6 +10,7 @@ import functools
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -29,6 +30,9 @@ from storage.archive import Archive
 from storage.migrations import ArchiveError
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: Seconds between progress lines of long work outside a crawl (a crawl's: NEWSDELTA_PROGRESS_INTERVAL).
+PROGRESS_INTERVAL_S = 10.0
 
 #: Errors a user can act on: printed as one line, exit code 1.
 USER_ERRORS = (ArchiveError, CrawlError, ExtractionError, UnknownSite, ProfileError, ValueError, KeyError, OSError)
@@ -343,7 +347,15 @@ def reclean(site: str | None, lock_wait: float, db: str) -> None:
     """
     from scraper.reclean import reclean as run_reclean
 
-    row = run_reclean(db, site, lock_wait=lock_wait)
+    last = time.monotonic()
+
+    def report(done: int) -> None:
+        nonlocal last
+        if time.monotonic() - last >= PROGRESS_INTERVAL_S:
+            click.echo(f"progress: {done} pages re-cleaned", err=True)
+            last = time.monotonic()
+
+    row = run_reclean(db, site, lock_wait=lock_wait, progress=report)
     click.echo(f"re-cleaned crawl {row['id']}: {row['recleaned']} recleaned, {row['unchanged']} unchanged, {row['failed']} failed")
 
 

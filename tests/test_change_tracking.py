@@ -185,8 +185,11 @@ def test_a_cosmetic_edit_is_classed_so(live_site: StandinServer, db_path: Path) 
 
 def test_a_reclean_is_not_an_edit(live_site: StandinServer, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     first = crawl(live_site, db_path)
-    unchanged = reclean(str(db_path))
+    monkeypatch.setattr("scraper.reclean.BATCH", 10)
+    told: list[int] = []
+    unchanged = reclean(str(db_path), progress=told.append)
     assert (unchanged["recleaned"], unchanged["unchanged"]) == (0, first["new"])
+    assert told == list(range(10, first["new"] + 1, 10))  # long work shows progress
     # A new cleaner, stricter about inserts: paragraphs opening with "India" now count as one.
     monkeypatch.setattr(blocks, "INSERT", re.compile(r"^(also read|india)\b", re.I))
     row = reclean(str(db_path))
