@@ -19,7 +19,7 @@ import click
 from rich.console import Console
 
 from scraper.clean import ExtractionError
-from scraper.config import file_settings, flag_settings, unknown_settings
+from scraper.config import check_values, file_settings, flag_settings, unknown_settings
 from scraper.diffview import field_diffs
 from scraper.document import render_markdown, render_text, to_dict, to_json
 from scraper.lock import EXIT_LOCKED, CrawlLocked, is_locked
@@ -48,7 +48,9 @@ config_option = click.option(
 )
 
 
-def warn_of_unknown(settings: dict[str, Any]) -> None:
+def check_settings(settings: dict[str, Any]) -> None:
+    """Refuse a value the crawl could not read; warn of a name nobody reads."""
+    check_values(settings)
     for name in unknown_settings(settings):
         click.echo(f"newsdelta: warning: {name} is not a setting of Scrapy's or newsdelta's: a typo?", err=True)
 
@@ -158,7 +160,7 @@ def crawl(
     if quiet:
         settings.update(NEWSDELTA_SUMMARY=False, NEWSDELTA_PROGRESS_INTERVAL=0)
     settings.update(flag_settings(pairs))
-    warn_of_unknown(settings)
+    check_settings(settings)
     options = CrawlOptions(
         db=db,
         site=site,
@@ -375,7 +377,7 @@ def schedule(config_path: str | None, db: str | None, list_jobs: bool, log_file:
     from scraper.schedule import Daemon, address, configure_logging, load_config, next_runs
 
     config = load_config(config_path)
-    warn_of_unknown(config.settings)
+    check_settings(config.settings)
     if db:
         config = replace(config, db=db)
     if list_jobs:

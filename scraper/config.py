@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from scrapy.settings import default_settings
+from scrapy.settings import Settings, default_settings
 
 import scraper.settings
 
@@ -54,3 +54,27 @@ def unknown_settings(settings: dict[str, Any]) -> list[str]:
     """Names that are neither Scrapy's nor newsdelta's: a typo, most likely (Scrapy ignores them)."""
     known = {name for name in (*dir(default_settings), *dir(scraper.settings)) if name.isupper()}
     return sorted(set(settings) - known)
+
+
+#: Scrapy's typed getter for a setting whose default is of this type. Scrapy's own numbers are
+#: read as floats (its DOWNLOAD_DELAY defaults to the int 0 and is read with `getfloat`).
+_GETTERS = {bool: "getbool", int: "getfloat", float: "getfloat", dict: "getdict", list: "getlist"}
+
+
+def check_values(settings: dict[str, Any]) -> None:
+    """Refuse a value the crawl would fail to read, as a `ConfigError` here: in the crawl's
+    process it is a traceback. newsdelta's own settings are read as their defaults' types."""
+    typed = Settings(settings)
+    for name, value in settings.items():
+        if name.startswith("NEWSDELTA_") and hasattr(scraper.settings, name):
+            default = getattr(scraper.settings, name)
+            getter = "getint" if type(default) is int else _GETTERS.get(type(default))
+        else:
+            getter = _GETTERS.get(type(getattr(default_settings, name, None)))
+        if getter is None:
+            continue
+        try:
+            getattr(typed, getter)(name)
+        except (TypeError, ValueError):
+            kind = {"getint": "a whole number", "getfloat": "a number", "getbool": "true or false"}.get(getter, "JSON")
+            raise ConfigError(f"setting {name} = {value!r}: give {kind}") from None

@@ -70,13 +70,13 @@ NEWSDELTA_SUMMARY = True  # print the end-of-crawl summary
 NEWSDELTA_GC_THRESHOLD = 50_000  # allocations between young collections in a crawl (Python's default: 700)
 NEWSDELTA_PROGRESS_INTERVAL = 10.0  # seconds between progress lines; 0 turns them off
 # Change tracking (see storage.archive): a 404 is a removal only when seen twice this far apart.
-NEWSDELTA_REMOVAL_CONFIRM_S = 3600
+NEWSDELTA_REMOVAL_CONFIRM_S = 3600.0
 # Mass-change guard: more than this share (and at least this many) edited in the same fields.
 NEWSDELTA_GUARD_SHARE = 0.3
 NEWSDELTA_GUARD_MIN = 5
 # Recheck intervals by article age, halved per past edit (at most three times).
 NEWSDELTA_RECHECK_HOURS = {"first_day_hours": 1, "first_month_hours": 24, "older_hours": 168}
 NEWSDELTA_RECHECK_ALL = False  # recheck every live article, due or not
-NEWSDELTA_MAX_DB_MB = 0  # stop writing (cleanly, as on a full disk) past this size; 0: no cap
+NEWSDELTA_MAX_DB_MB = 0.0  # stop writing (cleanly, as on a full disk) past this size; 0: no cap
 NEWSDELTA_MAX_LISTING_PAGES = 2000  # a bound on /page/N/, whatever the site says
 NEWSDELTA_RETRY_AFTER_MAX = 60.0  # seconds: the longest Retry-After honoured before a retry

@@ -286,3 +286,20 @@ def test_settings_come_from_the_config_file_then_the_flags(live_site: StandinSer
     assert overridden.returncode == 1 and "its robots.txt disallows every page" in overridden.stderr
     malformed = crawl_with("-s", "ROBOTSTXT_OBEY")
     assert (malformed.returncode, malformed.stderr) == (1, "newsdelta: error: -s 'ROBOTSTXT_OBEY': give NAME=VALUE, e.g. -s DOWNLOAD_DELAY=2\n")
+
+
+def test_a_setting_whose_value_the_crawl_cannot_read_is_one_line_before_anything_is_written(standin: StandinServer, tmp_path: Path) -> None:
+    """It was the crawl process's traceback, then 'ended with exit code 0 before starting a crawl'."""
+    db = tmp_path / "a.db"
+    config = tmp_path / "newsdelta.toml"
+    config.write_text('[settings]\nNEWSDELTA_REMOVAL_CONFIRM_S = "an hour"\n', "utf-8")
+    for args, error in [
+        (("-s", "NEWSDELTA_BATCH_SIZE=abc"), "setting NEWSDELTA_BATCH_SIZE = 'abc': give a whole number"),
+        (("-s", "DOWNLOAD_DELAY=soon"), "setting DOWNLOAD_DELAY = 'soon': give a number"),
+        (("-s", "ROBOTSTXT_OBEY=maybe"), "setting ROBOTSTXT_OBEY = 'maybe': give true or false"),
+        (("--config", str(config)), "setting NEWSDELTA_REMOVAL_CONFIRM_S = 'an hour': give a number"),
+    ]:
+        result = newsdelta("crawl", "--base-url", standin.url, "--db", str(db), *args)
+        assert (result.returncode, result.stderr) == (1, f"newsdelta: error: {error}\n")
+    assert not db.exists()
+    assert newsdelta("crawl", "--base-url", standin.url, "--db", str(db), "--quiet", "-s", "DOWNLOAD_DELAY=0.01").returncode == 0
