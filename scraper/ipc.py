@@ -7,6 +7,7 @@ writer (`scraper.writer`) over socket pairs, one frame per message.
 from __future__ import annotations
 
 import pickle
+import signal
 import socket
 import struct
 import subprocess
@@ -62,6 +63,15 @@ def complete_messages(buffer: bytearray) -> Iterator[Any]:
         message = pickle.loads(buffer[_LENGTH.size : _LENGTH.size + length])
         del buffer[: _LENGTH.size + length]
         yield message
+
+
+def leave_stop_signals_to_the_crawl() -> None:
+    """In a helper: ignore SIGINT and SIGTERM. They reach the whole process group (Ctrl-C,
+    `timeout`, `kill -- -PGID`) or every process of the service (`systemctl stop`); the crawl
+    stops cleanly on them and then closes its helpers, which exit once their socket closes.
+    Killed with the crawl, a writer lost the batch in hand and a worker the pages it held."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 class HelperProcess:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import signal
 import socket
 import sys
 from typing import Any
@@ -127,7 +126,7 @@ def _answer(
 
 def main(argv: list[str]) -> None:
     """The worker: answer each request on the socket until the crawl closes it."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the crawl's to handle; it closes us
+    ipc.leave_stop_signals_to_the_crawl()
     with socket.socket(fileno=int(argv[0])) as connection, connection.makefile("rb") as requests:
         while (request := ipc.receive(requests)) is not None:
             try:

@@ -13,7 +13,6 @@ the archive, says "ready" (or sends the `ArchiveError`), then answers each `Batc
 
 from __future__ import annotations
 
-import signal
 import socket
 import sys
 import time
@@ -141,7 +140,7 @@ def _serve(connection: socket.socket, archive: Archive, config: WriterConfig, ba
 
 def main(argv: list[str]) -> None:
     """The writer process: open the archive, then write each batch the crawl sends."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the crawl's to handle; it closes us
+    ipc.leave_stop_signals_to_the_crawl()
     with socket.socket(fileno=int(argv[0])) as connection, connection.makefile("rb") as batches:
         config = ipc.receive(batches)
         if config is None:

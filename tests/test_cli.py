@@ -198,6 +198,30 @@ def test_ctrl_c_stops_the_crawl_cleanly_and_says_so(live_site: StandinServer, db
         assert archive.crawl(1)["new"] < len(live_site.site.articles())
 
 
+def test_sigterm_to_the_whole_group_stops_the_crawl_cleanly_and_archives_what_it_fetched(live_site: StandinServer, db_path: Path) -> None:
+    """`timeout`, `kill -- -PGID` and `systemctl stop` signal every process: the archive writer
+    and the cleaning worker died at once, and the batch in hand was lost with an error."""
+    articles = live_site.site.articles()
+    for article in articles[20:]:
+        live_site.delay(f"/{article.slug}/", 3.0)
+    cli = subprocess.Popen(
+        [NEWSDELTA, "crawl", "--base-url", live_site.url, "--db", str(db_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while live_site.hits[("article", 200)] < 20 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)  # the fast twenty cleaned and waiting in the pipeline's batch
+    os.killpg(cli.pid, signal.SIGTERM)
+    out, err = cli.communicate(timeout=120)
+    assert f"newsdelta crawl 1 (full, indbiz) interrupted: {live_site.url}" in out
+    assert "exited" not in err and "Traceback" not in err, err
+    with open_archive(db_path) as archive:
+        row = archive.crawl(1)
+        assert row["status"] == "interrupted" and 20 <= row["new"] < len(articles)
+        assert archive.db["versions"].count == row["new"]
+
+
 def test_scrapy_crawl_from_the_project_root_does_the_same_crawl(standin: StandinServer, db_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", "indbiz", "-a", f"base_url={standin.url}", "-s", f"NEWSDELTA_DB={db_path}", "-s", "LOG_LEVEL=WARNING"],
