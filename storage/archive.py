@@ -607,8 +607,14 @@ class Archive:
 def _check_whole(path: Path) -> None:
     """Refuse a file whose SQLite header promises more pages than it holds (a truncated copy).
 
-    SQLite itself would open it and fail later, mid-crawl, on the first missing page.
+    SQLite itself would open it and fail later, mid-crawl, on the first missing page. Not while
+    the archive has a write-ahead log: a checkpoint copies the log's pages into the file in page
+    order, the header (page 1) first, so a crawl's checkpoint looks like this for a moment, and
+    `newsdelta status` beside a running crawl called the archive damaged.
     """
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        return
     with path.open("rb") as file:
         header = file.read(100)
     if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):

@@ -414,6 +414,27 @@ def test_a_truncated_archive_is_refused_and_left_untouched(live_site: StandinSer
     assert truncated.read_bytes() == data[: len(data) // 2]
 
 
+def test_an_archive_caught_mid_checkpoint_is_read_not_called_damaged(live_site: StandinServer, db_path: Path, archived: dict) -> None:
+    """A checkpoint writes page 1, with the new page count, before the pages past the file's
+    end: `newsdelta status` beside a running crawl answered "damaged: truncated"."""
+    writer = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        writer.execute("PRAGMA wal_autocheckpoint = 0")  # the new pages stay in the log
+        writer.execute("create table ballast (x blob)")
+        writer.executemany("insert into ballast values (?)", [(bytes(4000),) for _ in range(200)])
+        with db_path.open("r+b") as file:  # the header as the checkpoint's first write leaves it
+            header = bytearray(file.read(100))
+            pages = int.from_bytes(header[28:32], "big") + 250
+            header[28:32] = pages.to_bytes(4, "big")
+            file.seek(0)
+            file.write(header)
+        assert pages * int.from_bytes(header[16:18], "big") > db_path.stat().st_size
+        result = newsdelta("status", "--db", str(db_path))
+        assert result.returncode == 0, result.stderr
+    finally:
+        writer.close()
+
+
 def test_an_older_schema_is_migrated_after_a_backup(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import storage.migrations as migrations
 
