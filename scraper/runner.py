@@ -8,6 +8,7 @@ The child reports its crawl id back in a file; the archive holds everything else
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -73,7 +74,7 @@ def crawl_here(options: CrawlOptions) -> int:
     from scrapy.crawler import CrawlerProcess
 
     settings = scrapy_settings(
-        {"NEWSDELTA_DB": options.db, "NEWSDELTA_TRIGGER": options.trigger, **options.settings}
+        {"NEWSDELTA_DB": options.db, "NEWSDELTA_TRIGGER": options.trigger, "NEWSDELTA_PARENT_PID": os.getppid(), **options.settings}
     )
     with CrawlLock(options.db, options.lock_wait):
         with Archive.open(options.db) as archive:

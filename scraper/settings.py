@@ -53,6 +53,7 @@ EXTENSIONS = {
     "scraper.extensions.Progress": 500,
     "scraper.gctuning.GcTuning": 0,
     "scraper.logformat.OneLineNetworkErrors": 0,  # a site that is down: no tracebacks
+    "scraper.extensions.StopWithTheCli": 0,
 }
 
 LOG_LEVEL = "INFO"
@@ -67,6 +68,7 @@ NEWSDELTA_BATCH_SIZE = 100  # documents written per transaction
 _cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 NEWSDELTA_CLEAN_WORKER = _cpus > 1
 NEWSDELTA_SUMMARY = True  # print the end-of-crawl summary
+NEWSDELTA_PARENT_PID = 0  # the newsdelta process a crawl stops without (set by scraper.runner)
 NEWSDELTA_GC_THRESHOLD = 50_000  # allocations between young collections in a crawl (Python's default: 700)
 NEWSDELTA_PROGRESS_INTERVAL = 10.0  # seconds between progress lines; 0 turns them off
 # Change tracking (see storage.archive): a 404 is a removal only when seen twice this far apart.

@@ -222,6 +222,35 @@ def test_sigterm_to_the_whole_group_stops_the_crawl_cleanly_and_archives_what_it
         assert archive.db["versions"].count == row["new"]
 
 
+def test_a_crawl_whose_cli_was_killed_stops_cleanly_instead_of_running_on(live_site: StandinServer, db_path: Path, tmp_path: Path) -> None:
+    """`kill PID` of `newsdelta crawl` ended the CLI only: its crawl ran on to the end with
+    nobody to report to, holding the archive's lock."""
+    for article in live_site.site.articles():
+        live_site.delay(f"/{article.slug}/", 3.0)  # 16 at a time: the crawl takes ~15 s
+    log = tmp_path / "crawl.log"
+    with log.open("w") as stderr:
+        cli = subprocess.Popen(
+            [NEWSDELTA, "crawl", "--base-url", live_site.url, "--db", str(db_path)],
+            stdout=subprocess.DEVNULL, stderr=stderr, cwd=ROOT, start_new_session=True,
+        )
+    deadline = time.monotonic() + 60
+    while live_site.hits[("article", 200)] == 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    cli.send_signal(signal.SIGTERM)  # the CLI alone, not its process group
+    cli.wait(timeout=30)
+
+    def status() -> str:
+        with open_archive(db_path) as archive:
+            return archive.crawl(1)["status"]
+
+    while status() == "running" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    with open_archive(db_path) as archive:
+        row = archive.crawl(1)
+    assert row["status"] == "interrupted" and row["new"] < len(live_site.site.articles())
+    assert "the newsdelta process that started this crawl is gone: stopping the crawl" in log.read_text()
+
+
 def test_scrapy_crawl_from_the_project_root_does_the_same_crawl(standin: StandinServer, db_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", "indbiz", "-a", f"base_url={standin.url}", "-s", f"NEWSDELTA_DB={db_path}", "-s", "LOG_LEVEL=WARNING"],
