@@ -33,7 +33,12 @@ def read_config(path: str | Path | None) -> dict[str, Any]:
 
 def file_settings(path: str | Path | None) -> dict[str, Any]:
     """The file's `[settings]` table: Scrapy's and newsdelta's settings by name."""
-    table = read_config(path).get("settings", {})
+    return settings_table(read_config(path), path)
+
+
+def settings_table(config: dict[str, Any], path: str | Path | None) -> dict[str, Any]:
+    """The `[settings]` table of a file already read (`read_config`)."""
+    table = config.get("settings", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: settings must be a table ([settings])")
     return table

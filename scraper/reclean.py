@@ -40,8 +40,6 @@ def reclean(
         batch: list[Fetched] = []
         failures: list[Failure] = []
         for done, stored in enumerate(archive.stored_pages(site), start=1):
-            if done % BATCH == 0:
-                progress(done)
             try:
                 document = clean(stored.html, stored.url, profiles[stored.site], content_type=f"text/html; charset={stored.encoding}")
             except ExtractionError as error:
@@ -51,6 +49,7 @@ def reclean(
             if len(batch) >= BATCH:
                 archive.record(crawl_id, batch, origin="reclean")
                 batch = []
+                progress(done)
         if batch:
             archive.record(crawl_id, batch, origin="reclean")
         if failures:

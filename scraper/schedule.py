@@ -24,7 +24,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from scraper.config import ConfigError, file_settings, read_config
+from scraper.config import ConfigError, read_config, settings_table
 from scraper.lock import CrawlLocked
 from scraper.runner import CrawlError, CrawlOptions, run_crawl
 from scraper.sites import UnknownSite, get_site, web_address
@@ -89,7 +89,8 @@ def load_config(path: str | Path | None) -> ScheduleConfig:
     """`newsdelta.toml`'s `[schedule]` table and its `[[schedule.jobs]]`; defaults without a file."""
     if path is None:
         return ScheduleConfig()
-    data = read_config(path).get("schedule", {})
+    whole = read_config(path)
+    data = whole.get("schedule", {})
     known = {f.name for f in fields(ScheduleConfig)} - {"settings"}
     if unknown := set(data) - known:
         raise ConfigError(f"{path}: unknown key schedule.{sorted(unknown)[0]}")
@@ -99,7 +100,7 @@ def load_config(path: str | Path | None) -> ScheduleConfig:
             web_address(base_url)
         except ValueError as error:
             raise ConfigError(f"{path}: schedule.base_url: {error}") from None
-    config = ScheduleConfig(**data, jobs=jobs, settings=file_settings(path))
+    config = ScheduleConfig(**data, jobs=jobs, settings=settings_table(whole, path))
     try:
         profile = get_site(config.site)
     except UnknownSite as error:
