@@ -156,6 +156,8 @@ def crawl(
     from scraper.config import file_settings, flag_settings
     from scraper.sites import get_site, web_address
 
+    if everything and (mode != "recheck" or urls):
+        raise ValueError("--all goes with --mode recheck (every live article, due or not)")
     address = base_url or get_site(site).base_url
     if not (address or urls):
         raise ValueError(f"site profile {site!r} has no address of its own: give --base-url")

@@ -115,6 +115,15 @@ def test_an_address_that_is_not_a_web_address_is_one_line_before_anything_is_wri
     assert not db.exists()
 
 
+def test_all_without_recheck_is_refused_not_ignored(tmp_path: Path) -> None:
+    """`crawl --all` ran a full crawl as if --all were not there."""
+    db = tmp_path / "archive.db"
+    for mode in ("full", "latest"):
+        result = newsdelta("crawl", "--all", "--mode", mode, "--base-url", "http://127.0.0.1:1", "--db", str(db))
+        assert (result.returncode, result.stderr) == (1, "newsdelta: error: --all goes with --mode recheck (every live article, due or not)\n")
+    assert not db.exists()
+
+
 def test_commands_on_a_file_that_is_not_an_archive_fail_cleanly(tmp_path: Path, standin: StandinServer) -> None:
     bogus = tmp_path / "bogus.db"
     bogus.write_text("not a database at all\n" * 100)
