@@ -365,3 +365,14 @@ def test_a_setting_whose_value_the_crawl_cannot_read_is_one_line_before_anything
         assert (result.returncode, result.stderr) == (1, f"newsdelta: error: {error}\n")
     assert not db.exists()
     assert newsdelta("crawl", "--base-url", standin.url, "--db", str(db), "--quiet", "-s", "DOWNLOAD_DELAY=0.01").returncode == 0
+
+
+def test_a_long_crawl_shows_progress(live_site: StandinServer, db_path: Path) -> None:
+    for article in live_site.site.articles()[::8]:
+        live_site.delay(f"/{article.slug}/", 1.0)
+    result = newsdelta("crawl", "--base-url", live_site.url, "--db", str(db_path), "-s", "NEWSDELTA_PROGRESS_INTERVAL=0.2")
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("progress: ")]
+    assert len(lines) >= 2 and all(" pages fetched, " in line and line.endswith(" failed") for line in lines)
+    fetched = [int(line.split()[1]) for line in lines]
+    assert fetched == sorted(fetched) and fetched[-1] > 0
