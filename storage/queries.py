@@ -108,6 +108,14 @@ def history(archive: Archive, url: str) -> list[dict[str, Any]]:
     )
 
 
+def removed_since(archive: Archive, url: str) -> str | None:
+    """When the article was removed from the site, if it is gone now."""
+    row = archive.db.execute(
+        "select last_changed from articles where id = ? and status = 'removed'", [_article_id(archive, url)]
+    ).fetchone()
+    return row[0] if row else None
+
+
 def versions(archive: Archive, url: str) -> list[int]:
     """The numbers of an article's versions, oldest first."""
     rows = archive.db.execute(

@@ -112,10 +112,14 @@ def test_404_twice_is_a_removal_and_its_return_a_restore(live_site: StandinServe
     twice = crawl(live_site, db_path, **NOW)
     assert kinds(db_path, twice["id"]) == [("removed", url, [])]
     assert article(db_path, url)["status"] == "removed"
+    shown = newsdelta("show", url, "--db", str(db_path))
+    assert shown.returncode == 0 and shown.stdout.startswith(taken_down.title)
+    assert shown.stderr == f"newsdelta: note: the site removed this article ({article(db_path, url)['last_changed']}); this is what it archived\n"
     live_site.site.add_article(taken_down)
     back = crawl(live_site, db_path, **NOW)
     assert kinds(db_path, back["id"]) == [("restored", url, [])]
     assert article(db_path, url)["status"] == "live"
+    assert newsdelta("show", url, "--db", str(db_path)).stderr == ""
     # `history` told only the versions: a removed article looked as live as ever.
     history = newsdelta("history", url, "--db", str(db_path)).stdout.splitlines()
     assert [(line.split()[0], line.split()[3], line.split()[4]) for line in history] == [
