@@ -8,11 +8,12 @@ same file (`--config`, or `$NEWSDELTA_CONFIG`); the schedule's own keys are its 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from scrapy.settings import Settings, default_settings
+from scrapy.utils.conf import arglist_to_dict
 
 import scraper.settings
 
@@ -44,15 +45,14 @@ def settings_table(config: dict[str, Any], path: str | Path | None) -> dict[str,
     return table
 
 
-def flag_settings(pairs: Iterable[str]) -> dict[str, str]:
-    """`-s NAME=VALUE` flags; Scrapy's typed getters read the values (JSON for a dict)."""
-    settings = {}
-    for pair in pairs:
-        name, equals, value = pair.partition("=")
-        if not (equals and name.strip()):
-            raise ConfigError(f"-s {pair!r}: give NAME=VALUE, e.g. -s DOWNLOAD_DELAY=2")
-        settings[name.strip()] = value
-    return settings
+def flag_settings(pairs: Sequence[str]) -> dict[str, str]:
+    """`-s NAME=VALUE` flags, read as `scrapy crawl -s` reads them; Scrapy's typed getters
+    read the values (JSON for a dict)."""
+    try:
+        return arglist_to_dict(list(pairs))
+    except ValueError:
+        malformed = next(pair for pair in pairs if "=" not in pair)
+        raise ConfigError(f"-s {malformed!r}: give NAME=VALUE, e.g. -s DOWNLOAD_DELAY=2") from None
 
 
 def unknown_settings(settings: dict[str, Any]) -> list[str]:
