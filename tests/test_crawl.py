@@ -155,6 +155,26 @@ def test_latest_mode_reads_the_feed_and_stops_at_known_articles(live_site: Stand
     assert live_site.article_url("rupee-firms-against-dollar") in archived(db_path)
 
 
+@pytest.mark.parametrize("content_type", ["text/html; charset=UTF-8", "text/plain"])
+def test_a_feed_served_under_the_wrong_content_type_is_still_read_as_xml(
+    live_site: StandinServer, db_path: Path, content_type: str
+) -> None:
+    """Hosts and caching plugins serve WordPress' /feed/ as text/html: an HTML parser drops
+    the text of RSS's <link> elements (void in HTML), so the feed's articles went unseen."""
+    crawl(live_site, db_path)
+    live_site.site.add_article(StandinArticle(
+        slug="rupee-firms-against-dollar", title="Rupee firms against the dollar", summary="The rupee rose.",
+        published=datetime(2024, 4, 28, 9, 0, tzinfo=IST), categories=["Economy"], highlights=["Rupee up"],
+        body=["The rupee rose 12 paise on strong inflows."],
+    ))
+    _, _, _, feed, _ = respond(live_site.site, live_site.url, "/feed/", {})
+    live_site.fail("/feed/", status=200, body=feed, content_type=content_type)
+    live_site.fail("/", status=503)  # the home page's listing is down: only the feed lists the new article
+    row = crawl(live_site, db_path, mode="latest")
+    assert (row["new"], row["edited"]) == (1, 0)
+    assert live_site.article_url("rupee-firms-against-dollar") in archived(db_path)
+
+
 
 def test_gc_tuning_holds_while_a_crawl_runs_and_is_undone_after() -> None:
     """scraper/gctuning.py's extension, which the project's settings turn on."""
