@@ -149,7 +149,7 @@ class PageServer:
         transport.writelines(pieces)
         self.served.requests[(page.kind, status)] += 1
         self.served.bytes[(page.kind, status)] += sum(map(len, pieces))
-        return headers.get("connection", "").lower() != "close"
+        return (headers.get("connection") or "").lower() != "close"
 
     def reset(self) -> Served:
         """What was served since the last reset (counted from now on afresh)."""

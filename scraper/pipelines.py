@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -28,6 +28,10 @@ from scraper.summary import render_held_back, render_summary
 from scraper.writer import ArchiveWriter, Batch, WriterConfig, Written
 from storage.archive import Archive, Failure, Fetched, MassChangeGuard, RecheckPolicy
 from storage.migrations import ArchiveError
+
+if TYPE_CHECKING:
+    from scraper.spiders.base import ArticleSpider
+    from scraper.spiders.indbiz import SiteSpider
 
 #: How a crawl's close reason is recorded in `crawls.status`.
 STATUS_BY_REASON = {"finished": "ok", "shutdown": "interrupted", "cancelled": "interrupted"}
@@ -80,8 +84,13 @@ class ArchivePipeline:
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
+    @property
+    def spider(self) -> ArticleSpider:
+        """The crawl's spider: one of newsdelta's (Scrapy types it as any spider, or none yet)."""
+        return cast("ArticleSpider", self.crawler.spider)
+
     def open_spider(self) -> None:
-        spider = self.crawler.spider
+        spider = self.spider
         max_mb = self.crawler.settings.getfloat("NEWSDELTA_MAX_DB_MB")
         self.archive = Archive.open(self.path, max_mb=max_mb)
         self.crawl_id = self.archive.start_crawl(
@@ -92,9 +101,10 @@ class ArchivePipeline:
         )
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdelta-archive")
         spider.known = self.archive.known(spider.site_name)
-        if spider.mode == "recheck":
-            spider.due = self.archive.due(spider.site_name, self.policy, everything=self.recheck_all)
-            spider.logger.info("%d archived articles are due for a recheck", len(spider.due))
+        if spider.mode == "recheck":  # only the site spider rechecks
+            due = self.archive.due(spider.site_name, self.policy, everything=self.recheck_all)
+            cast("SiteSpider", spider).due = due
+            spider.logger.info("%d archived articles are due for a recheck", len(due))
         self.crawler.stats.set_value("newsdelta/crawl_id", self.crawl_id)
         spider.logger.info("archive %s: crawl %d started", self.path, self.crawl_id)
 
@@ -115,9 +125,9 @@ class ArchivePipeline:
             self.batch.not_modified.append(item.url)
         elif isinstance(item, FetchFailure):
             if item.gone:  # a removal, or its first sign: the archive decides, the summary counts it
-                self.crawler.spider.logger.info("gone: %s (%s)", item.url, item.reason)
+                self.spider.logger.info("gone: %s (%s)", item.url, item.reason)
             else:
-                self.crawler.spider.logger.warning("fetch failed: %s (%s)", item.url, item.reason)
+                self.spider.logger.warning("fetch failed: %s (%s)", item.url, item.reason)
             self.failures += 1
             self.first_failure = self.first_failure or item
             self.batch.failures.append(
@@ -158,7 +168,7 @@ class ArchivePipeline:
             self.crawler.stats.inc_value(key, count)
         if error is not None and not self.crawler.stats.get_value("newsdelta/archive_error"):
             self.crawler.stats.set_value("newsdelta/archive_error", str(error))
-            self.crawler.spider.logger.error("stopping the crawl: %s", error)
+            self.spider.logger.error("stopping the crawl: %s", error)
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_error"))
         done.callback(None)
 

@@ -252,7 +252,7 @@ class Archive:
                 "insert into crawls (site, trigger, mode, base_url, started, status) values (?, ?, ?, ?, ?, 'running')",
                 [site, trigger, mode, base_url, utcnow()],
             )
-        return int(cursor.lastrowid)
+        return _row_id(cursor)
 
     def finish_crawl(
         self,
@@ -323,7 +323,7 @@ class Archive:
                    values (?, ?, ?, ?, ?, ?, 'failed', ?)""",
                 [site, trigger, mode, base_url, now, now, error],
             )
-        return int(cursor.lastrowid)
+        return _row_id(cursor)
 
     def crawl(self, crawl_id: int) -> dict[str, Any]:
         """The crawl's row; `ArchiveError` for a crawl the archive never ran."""
@@ -512,11 +512,7 @@ class Archive:
             "last_changed": now,
             **validators,
         }
-        cursor = self.db.execute(
-            f"insert into articles ({', '.join(columns)}) values ({', '.join('?' * len(columns))})",
-            list(columns.values()),
-        )
-        return int(cursor.lastrowid)
+        return self._insert("articles", columns)
 
     def _insert_version(
         self, article_id: int, number: int, crawl_id: int, item: Fetched, converted: _Converted, now: str, origin: str
@@ -536,11 +532,15 @@ class Archive:
             "encoding": item.encoding,
             "origin": origin,
         }
+        return self._insert("versions", columns)
+
+    def _insert(self, table: str, columns: dict[str, Any]) -> int:
+        """One row, its columns in one statement; the new row's id."""
         cursor = self.db.execute(
-            f"insert into versions ({', '.join(columns)}) values ({', '.join('?' * len(columns))})",
+            f"insert into {table} ({', '.join(columns)}) values ({', '.join('?' * len(columns))})",
             list(columns.values()),
         )
-        return int(cursor.lastrowid)
+        return _row_id(cursor)
 
     def _insert_change(self, article_id: int, version_id: int | None, crawl_id: int, kind: str, now: str, change: Any = None) -> None:
         self.db.execute(
@@ -651,3 +651,9 @@ def _check_readable(db: sqlite_utils.Database, path: Path) -> None:
         raise ArchiveError(
             f"{path}: archive schema version {version} is newer than this newsdelta understands ({SCHEMA_VERSION})"
         )
+
+
+def _row_id(cursor: sqlite3.Cursor) -> int:
+    """The id of the row an INSERT just wrote (sqlite3 types it as optional: it is not, after one)."""
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid

@@ -51,7 +51,7 @@ class ArchiveError(RuntimeError):
 
 
 def _v1(db: sqlite_utils.Database) -> None:
-    db["crawls"].create(
+    db.table("crawls").create(
         {
             "id": int,
             "site": str,
@@ -78,7 +78,7 @@ def _v1(db: sqlite_utils.Database) -> None:
             **dict.fromkeys(["new", "edited", "removed", "restored", "unchanged", "failed", "suspect", "recleaned"], 0),
         },
     )
-    db["articles"].create(
+    db.table("articles").create(
         {
             "id": int,
             "url": str,
@@ -99,8 +99,8 @@ def _v1(db: sqlite_utils.Database) -> None:
         not_null={"url", "status", "content_hash"},
         defaults={"status": "live", "version_count": 1},
     )
-    db["articles"].create_index(["url"], unique=True)
-    db["versions"].create(
+    db.table("articles").create_index(["url"], unique=True)
+    db.table("versions").create(
         {
             "id": int,
             "article_id": int,
@@ -119,8 +119,8 @@ def _v1(db: sqlite_utils.Database) -> None:
         foreign_keys=[("article_id", "articles", "id"), ("crawl_id", "crawls", "id")],
         not_null={"article_id", "version", "content_hash"},
     )
-    db["versions"].create_index(["article_id", "version"], unique=True)
-    db["changes"].create(
+    db.table("versions").create_index(["article_id", "version"], unique=True)
+    db.table("changes").create(
         {
             "id": int,
             "article_id": int,
@@ -138,18 +138,18 @@ def _v1(db: sqlite_utils.Database) -> None:
         foreign_keys=[("article_id", "articles", "id"), ("version_id", "versions", "id"), ("crawl_id", "crawls", "id")],
         not_null={"article_id", "kind"},
     )
-    db["changes"].create_index(["crawl_id"])
-    db["changes"].create_index(["article_id"])
-    db["changes"].create_index(["detected_at"])
-    db["changes"].create_index(["kind"])
-    db["fetch_failures"].create(
+    db.table("changes").create_index(["crawl_id"])
+    db.table("changes").create_index(["article_id"])
+    db.table("changes").create_index(["detected_at"])
+    db.table("changes").create_index(["kind"])
+    db.table("fetch_failures").create(
         {"id": int, "crawl_id": int, "url": str, "status": int, "reason": str, "failed_at": str},
         pk="id",
         foreign_keys=[("crawl_id", "crawls", "id")],
     )
-    db["fetch_failures"].create_index(["crawl_id"])
-    db["fetch_failures"].create_index(["url"])
-    db["articles"].enable_fts(list(FTS_COLUMNS), create_triggers=True, tokenize="porter")
+    db.table("fetch_failures").create_index(["crawl_id"])
+    db.table("fetch_failures").create_index(["url"])
+    db.table("articles").enable_fts(list(FTS_COLUMNS), create_triggers=True, tokenize="porter")
     db.create_view(
         "latest_changes",
         """

@@ -98,13 +98,13 @@ class _Extraction:
         self.date_formats = profile.date_formats if profile else ("%B %d, %Y",)
 
     def document(self, summary_hint: str) -> Document:
-        title = self._first("title", self._text, metadata=self.meta.title) or self._fallback_title()
+        title = self._first("title", self._text, metadata=self.meta.title, default="") or self._fallback_title()
         if not title:
             raise ExtractionError("no title")
         body, images = self._body()
         if not body:
             raise ExtractionError("no body text")
-        summary = self._first("summary", self._text, metadata=self.meta.description)
+        summary = self._first("summary", self._text, metadata=self.meta.description, default="")
         if not summary and summary_hint:
             summary, self.sources["summary"] = normalise_text(summary_hint), "listing"
         return Document(
@@ -112,13 +112,13 @@ class _Extraction:
             title=title,
             body=tuple(body),
             summary=summary,
-            published=_as_date(self._first("published", self._date, metadata=_parse_datetime(self.meta.published))),
+            published=_as_date(self._first("published", self._date, metadata=_parse_datetime(self.meta.published), default=None)),
             highlights=self._first("highlights", self._texts, default=()),
             categories=self._first("categories", self._texts, metadata=self.meta.section, default=()),
             recent=self._recent(),
-            modified=self._first("modified", self._date, metadata=_parse_datetime(self.meta.modified)),
+            modified=self._first("modified", self._date, metadata=_parse_datetime(self.meta.modified), default=None),
             tags=self._first("tags", self._texts, metadata=self.meta.keywords, default=()),
-            author=self._first("author", self._text, metadata=self.meta.author),
+            author=self._first("author", self._text, metadata=self.meta.author, default=""),
             images=tuple(images),
             language=self.meta.language,
             extraction=self.sources,
@@ -126,7 +126,7 @@ class _Extraction:
 
     # -- layers ---------------------------------------------------------------------------------
 
-    def _first(self, name: str, read: Callable[[Found], T], *, metadata: T | None = None, default: T | str = "") -> T:
+    def _first(self, name: str, read: Callable[[Found], T], *, metadata: T | None = None, default: T) -> T:
         """The profile's selector, then the page's metadata, then WordPress' convention."""
         for layer, selectors in self.layers:
             if layer == "wordpress" and metadata:
@@ -139,7 +139,7 @@ class _Extraction:
         if metadata:
             self.sources[name] = "metadata"
             return metadata
-        return default  # type: ignore[return-value]
+        return default
 
     @staticmethod
     def _text(found: Found) -> str:

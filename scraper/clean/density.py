@@ -317,8 +317,7 @@ def _spread(paragraphs: list[_Paragraph], stats: _StatsMap) -> None:
     for holder, points in paragraphs:
         node: etree._Element | None = holder
         for share in ANCESTOR_SHARES:
-            found = stats.get(node) if node is not None else None
-            if found is None:
+            if node is None or (found := stats.get(node)) is None:
                 break
             found.score += points * share
             if node is holder:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self, TypeGuard
 from urllib.parse import urlsplit
 
 import scrapy
@@ -61,7 +61,7 @@ class ArticleSpider(scrapy.Spider):
         self.clean_worker: CleanWorker | None = None
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ArticleSpider:
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         if is_loopback(spider.base_url):
             # Our own stand-in on this machine: no one to be polite to, and tests want speed.
@@ -142,7 +142,8 @@ class ArticleSpider(scrapy.Spider):
         except ExtractionError as error:
             yield self.failure(response.url, f"extraction failed: {error}", response.status)
             return
-        self.crawler.stats.inc_value("newsdelta/page_compress_cpu_s", cleaned.compress_cpu_s)
+        # Scrapy's annotation says int; its stats add any number.
+        self.crawler.stats.inc_value("newsdelta/page_compress_cpu_s", cleaned.compress_cpu_s)  # type: ignore[arg-type]
         yield ArticleItem(
             document=cleaned.document,
             site=profile.name,
@@ -212,7 +213,7 @@ def response_content_type(response: Response) -> str:
 WEB_PAGE_TYPES = ("text/html", "application/xhtml+xml", "")
 
 
-def _is_web_page(response: Response) -> bool:
+def _is_web_page(response: Response) -> TypeGuard[TextResponse]:
     media_type = response_content_type(response).split(";")[0].strip().lower()
     return isinstance(response, TextResponse) and media_type in WEB_PAGE_TYPES
 
