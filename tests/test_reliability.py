@@ -6,6 +6,7 @@ archive file; the archive is read back with SQL.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import random
@@ -21,6 +22,7 @@ import pytest
 
 from scraper.runner import CrawlOptions, run_crawl
 from scraper.standin import StandinServer
+from scraper.standin.server import respond
 from storage.archive import Archive
 from storage.migrations import ArchiveError
 from tests.support import NEWSDELTA, QUIET, ROOT, crawl, newsdelta, open_archive
@@ -225,6 +227,33 @@ def test_a_discovery_page_that_fails_is_a_failure_of_the_crawl_not_of_an_article
     row = crawl(live_site, db_path)
     assert (row["status"], row["failed"]) == ("ok", 1)
     assert set(failures(db_path, row["id"])) == {f"{live_site.url}/page/2/"}
+
+
+POST_SITEMAP = "/wp-sitemap-posts-post-1.xml"
+
+
+def test_a_gzipped_sitemap_is_read(live_site: StandinServer, db_path: Path) -> None:
+    """Sitemap plugins write `.xml.gz` files, served as application/gzip with no
+    Content-Encoding: Scrapy's SitemapSpider gunzips them, and so does the site spider."""
+    _, _, _, xml, _ = respond(live_site.site, live_site.url, POST_SITEMAP, {})
+    live_site.fail(POST_SITEMAP, status=200, body=gzip.compress(xml), content_type="application/x-gzip")
+    live_site.fail("/", status=503)  # the listings are down: only the sitemap lists the articles
+    row = crawl(live_site, db_path)
+    assert (row["new"], row["failed"]) == (len(live_site.site.articles()), 1)
+    assert set(failures(db_path, row["id"])) == {f"{live_site.url}/"}
+
+
+def test_a_gzipped_sitemap_too_large_once_unpacked_is_a_failure_not_a_crash(
+    live_site: StandinServer, db_path: Path
+) -> None:
+    """A gzip bomb: 9 MB of sitemap in 9 KB, past DOWNLOAD_MAXSIZE (8 MB) once unpacked."""
+    _, _, _, xml, _ = respond(live_site.site, live_site.url, POST_SITEMAP, {})
+    bomb = gzip.compress(xml + b" " * (9 * 1024 * 1024))
+    live_site.fail(POST_SITEMAP, status=200, body=bomb, content_type="application/x-gzip")
+    row = crawl(live_site, db_path)
+    assert (row["status"], row["new"], row["failed"]) == ("ok", len(live_site.site.articles()), 1)
+    failed = failures(db_path, row["id"])[f"{live_site.url}{POST_SITEMAP}"]
+    assert failed["reason"] == "sitemap larger than DOWNLOAD_MAXSIZE (8,388,608 bytes) once unpacked"
 
 
 def test_an_endless_pagination_trap_ends(live_site: StandinServer, db_path: Path) -> None:

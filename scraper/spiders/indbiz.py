@@ -27,6 +27,7 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse
 from scrapy.selector import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
@@ -128,7 +129,13 @@ class SiteSpider(ArticleSpider):
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request | FetchFailure]:
         self.page_read()
-        sitemap = read_sitemap(response.body)
+        max_size = response.meta.get("download_maxsize", self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+        try:
+            sitemap = read_sitemap(sitemap_xml(response, max_size))
+        except ValueError:  # Scrapy's gunzip, past max_size
+            reason = f"sitemap larger than DOWNLOAD_MAXSIZE ({max_size:,} bytes) once unpacked"
+            yield self.failure(response.url, reason, response.status)
+            return
         if sitemap is None or sitemap.type not in ("sitemapindex", "urlset"):
             what = f"a page of type {sitemap.type!r}" if sitemap else "no XML"
             if response.meta.get("may_be_absent"):
@@ -196,6 +203,18 @@ class SiteSpider(ArticleSpider):
     def accepts(self, url: str) -> bool:
         """Article URLs of this site only: never a listing, tag page or another host."""
         return urlsplit(url).netloc == urlsplit(self.base_url).netloc and self.profile.is_article_url(url)
+
+
+def sitemap_xml(response: Response, max_size: int) -> bytes:
+    """The sitemap's XML: a `.xml.gz` file (gzip bytes with no Content-Encoding, which Scrapy
+    would have undone) unpacked as Scrapy's SitemapSpider unpacks it, up to `max_size` bytes
+    (0: no limit; past it, ValueError); a broken one as no XML."""
+    if not gzip_magic_number(response):
+        return response.body
+    try:
+        return gunzip(response.body, max_size=max_size)
+    except (OSError, EOFError):
+        return b""
 
 
 def read_sitemap(body: bytes) -> Sitemap | None:
