@@ -161,13 +161,23 @@ def diff(archive: Archive, url: str, old: int | None = None, new: int | None = N
 
 
 def failures(archive: Archive, crawl_id: int | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    """The fetches each crawl's summary counted as failed, newest first.
+
+    `fetch_failures` keeps every failed fetch, the 410 or second 404 that removed an article
+    included (the evidence for it); that one is a removal, listed by `changes`, not here.
+    """
     if crawl_id is not None:
         archive.crawl(crawl_id)
-    where = "where crawl_id = ?" if crawl_id is not None else ""
+    where = "and f.crawl_id = ?" if crawl_id is not None else ""
     params = [crawl_id] if crawl_id is not None else []
     return list(
         archive.db.query(
-            f"select crawl_id, url, status, reason, failed_at from fetch_failures {where} order by id desc limit ?",
+            f"""select f.crawl_id, f.url, f.status, f.reason, f.failed_at from fetch_failures f
+                where not exists (
+                    select 1 from changes c join articles a on a.id = c.article_id
+                    where c.crawl_id = f.crawl_id and c.kind = 'removed' and a.url = f.url
+                ) {where}
+                order by f.id desc limit ?""",
             [*params, limit],
         )
     )

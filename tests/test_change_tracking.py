@@ -112,6 +112,8 @@ def test_404_twice_is_a_removal_and_its_return_a_restore(live_site: StandinServe
     twice = crawl(live_site, db_path, **NOW)
     assert kinds(db_path, twice["id"]) == [("removed", url, [])]
     assert article(db_path, url)["status"] == "removed"
+    listed = newsdelta("failures", "--db", str(db_path)).stdout.splitlines()
+    assert [(line.split()[1], line.split()[3]) for line in listed] == [(str(once["id"]), "404")]  # not the removal
     shown = newsdelta("show", url, "--db", str(db_path))
     assert shown.returncode == 0 and shown.stdout.startswith(taken_down.title)
     assert shown.stderr == f"newsdelta: note: the site removed this article ({article(db_path, url)['last_changed']}); this is what it archived\n"
@@ -141,6 +143,10 @@ def test_410_once_is_a_removal(live_site: StandinServer, db_path: Path) -> None:
     live_site.site.remove_article(SEED, status=410)
     row = crawl(live_site, db_path)
     assert kinds(db_path, row["id"]) == [("removed", live_site.article_url(SEED), [])]
+    # `failures` lists what the summary counts as failed: a removal is in `changes`, not there.
+    assert row["failed"] == 0
+    listed = newsdelta("failures", "--crawl", str(row["id"]), "--db", str(db_path))
+    assert (listed.returncode, listed.stdout) == (0, "no failures\n")
 
 
 @pytest.mark.parametrize("theme", ["twentytwentyone", "block"])
