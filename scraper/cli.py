@@ -263,10 +263,12 @@ def show(url: str, number: int | None, fmt: str, db: str) -> None:
     """Print an archived article in the site's text layout."""
     with reading(db) as archive:
         document = queries.document(archive, url, number)
-        removed = queries.removed_since(archive, url)
+        removal = queries.removal(archive, url)
     click.echo({"text": render_text, "markdown": render_markdown, "json": to_json}[fmt](document).rstrip())
-    if removed:  # on stderr: the article's text on stdout stays as the site printed it
-        click.echo(f"newsdelta: note: the site removed this article ({removed}); this is what it archived", err=True)
+    if removal:  # on stderr: the article's text on stdout stays as the site printed it
+        when, reason = removal
+        note = f"the site removed this article ({when}: {reason})" if reason else f"the site removed this article ({when})"
+        click.echo(f"newsdelta: note: {note}; this is what it archived", err=True)
 
 
 @main.command()

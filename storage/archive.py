@@ -29,6 +29,9 @@ from storage.migrations import FTS_COLUMNS, SCHEMA_VERSION, ArchiveError, migrat
 
 BUSY_TIMEOUT_S = 15.0
 JSON_FIELDS = ("highlights", "body", "categories")
+#: Statuses that remove an article at the first sight: 410 Gone, and a permanent redirect to
+#: another article (its slug changed); a 404 needs a second sight (`record_failures`).
+GONE_AT_ONCE = (301, 308, 410)
 
 #: JSON for the archive's text columns, readable as it is in SQL and Datasette (no \u escapes).
 #: One encoder for every write: `json.dumps` with options builds a new one per call.
@@ -376,8 +379,9 @@ class Archive:
         """Record failed fetches; returns how many articles they show `removed`.
 
         A failure is a fact about a fetch, never an edit. It makes a removal only when the URL
-        said the article is gone: 410 at once; 404 (or a redirect to a non-article) on two
-        consecutive checks at least `confirm_after_s` apart. Anything else (timeouts, 5xx,
+        said the article is gone: 410 or a permanent redirect to another article (`GONE_AT_ONCE`)
+        at once; 404 (or a redirect to a non-article) on two consecutive checks at least
+        `confirm_after_s` apart. Anything else (timeouts, 5xx,
         error pages, empty extractions) never touches the article.
         """
         removed = 0
@@ -401,7 +405,7 @@ class Archive:
     def _gone(self, crawl_id: int, row: dict[str, Any], failure: Failure, confirm_after_s: float) -> int:
         now = failure.failed_at or utcnow()
         since = row["gone_since"]
-        confirmed = failure.status == 410 or (since and _seconds_between(since, now) >= confirm_after_s)
+        confirmed = failure.status in GONE_AT_ONCE or (since and _seconds_between(since, now) >= confirm_after_s)
         if not confirmed:
             self.db.execute(
                 "update articles set gone_since = coalesce(gone_since, ?), last_checked = ? where id = ?",

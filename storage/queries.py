@@ -108,12 +108,16 @@ def history(archive: Archive, url: str) -> list[dict[str, Any]]:
     )
 
 
-def removed_since(archive: Archive, url: str) -> str | None:
-    """When the article was removed from the site, if it is gone now."""
+def removal(archive: Archive, url: str) -> tuple[str, str] | None:
+    """When the site removed the article and what showed it ("HTTP 410", "moved to URL"), if
+    it is gone now: the last failed fetch of its URL is the one that removed it."""
     row = archive.db.execute(
-        "select last_changed from articles where id = ? and status = 'removed'", [_article_id(archive, url)]
+        """select last_changed,
+                  (select reason from fetch_failures where fetch_failures.url = articles.url order by id desc limit 1)
+           from articles where id = ? and status = 'removed'""",
+        [_article_id(archive, url)],
     ).fetchone()
-    return row[0] if row else None
+    return (row[0], row[1] or "") if row else None
 
 
 def versions(archive: Archive, url: str) -> list[int]:

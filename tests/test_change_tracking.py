@@ -116,7 +116,8 @@ def test_404_twice_is_a_removal_and_its_return_a_restore(live_site: StandinServe
     assert [(line.split()[1], line.split()[3]) for line in listed] == [(str(once["id"]), "404")]  # not the removal
     shown = newsdelta("show", url, "--db", str(db_path))
     assert shown.returncode == 0 and shown.stdout.startswith(taken_down.title)
-    assert shown.stderr == f"newsdelta: note: the site removed this article ({article(db_path, url)['last_changed']}); this is what it archived\n"
+    removed_at = article(db_path, url)["last_changed"]
+    assert shown.stderr == f"newsdelta: note: the site removed this article ({removed_at}: HTTP 404); this is what it archived\n"
     live_site.site.add_article(taken_down)
     back = crawl(live_site, db_path, **NOW)
     assert kinds(db_path, back["id"]) == [("restored", url, [])]
@@ -147,6 +148,31 @@ def test_410_once_is_a_removal(live_site: StandinServer, db_path: Path) -> None:
     assert row["failed"] == 0
     listed = newsdelta("failures", "--crawl", str(row["id"]), "--db", str(db_path))
     assert (listed.returncode, listed.stdout) == (0, "no failures\n")
+
+
+@pytest.mark.parametrize("mode", ["full", "recheck"])
+def test_an_article_whose_slug_changed_is_removed_at_the_old_url_and_new_at_the_new(
+    live_site: StandinServer, db_path: Path, mode: str
+) -> None:
+    """WordPress answers an old slug with a 301 to the new one. The archive keeps a row per
+    canonical URL: the old URL's article is removed, with the fetch that shows where it went
+    kept as evidence, and the new URL's is new. Before, the old one stayed live for ever."""
+    crawl(live_site, db_path)
+    new_slug = "india-deepens-defence-ties-with-japan-and-south-korea"
+    live_site.site.move_article(SEED, new_slug, title="India deepens defence ties with Japan and South Korea")
+    old_url, new_url = live_site.article_url(SEED), live_site.article_url(new_slug)
+    row = crawl(live_site, db_path, mode=mode, NEWSDELTA_RECHECK_ALL=True)
+    assert sorted(kinds(db_path, row["id"])) == [("new", new_url, []), ("removed", old_url, [])]
+    assert (row["new"], row["removed"], row["edited"], row["failed"]) == (1, 1, 0, 0)
+    assert article(db_path, old_url)["status"] == "removed"
+    with open_archive(db_path) as archive:
+        evidence = list(archive.db.query("select status, reason from fetch_failures where url = ?", [old_url]))
+    assert evidence == [{"status": 301, "reason": f"moved to {new_url}"}]
+    shown = newsdelta("show", old_url, "--db", str(db_path))
+    assert shown.stdout.startswith("India strengthens defence ties")  # what it was, where it was
+    assert f"removed this article ({article(db_path, old_url)['last_changed']}: moved to {new_url})" in shown.stderr
+    again = crawl(live_site, db_path, mode=mode, NEWSDELTA_RECHECK_ALL=True)
+    assert (again["new"], again["removed"], again["edited"], again["failed"]) == (0, 0, 0, 0)
 
 
 @pytest.mark.parametrize("theme", ["twentytwentyone", "block"])

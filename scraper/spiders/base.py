@@ -144,6 +144,8 @@ class ArticleSpider(scrapy.Spider):
             return
         # Scrapy's annotation says int; its stats add any number.
         self.crawler.stats.inc_value("newsdelta/page_compress_cpu_s", cleaned.compress_cpu_s)  # type: ignore[arg-type]
+        if moved := self.moved_away(response, cleaned.document.url):
+            yield moved
         yield ArticleItem(
             document=cleaned.document,
             site=profile.name,
@@ -155,6 +157,19 @@ class ArticleSpider(scrapy.Spider):
             last_modified=_header(response, "Last-Modified"),
             fetched_at=fetched_at,
         )
+
+    def moved_away(self, response: Response, url: str) -> FetchFailure | None:
+        """An archived article asked for at its address, redirected to another article's:
+        its slug changed (WordPress redirects the old one), so it is gone from there.
+
+        Only a change of path counts: a redirect to the same path on another scheme or host
+        (a site moving to https) is the same article, whatever the archive then makes of it.
+        """
+        asked = response.meta.get("redirect_urls", [url])[0]
+        if asked not in self.known.live or urlsplit(asked).path == urlsplit(url).path:
+            return None
+        reason = response.meta["redirect_reasons"][0]  # an HTTP status, or "meta refresh"
+        return self.failure(asked, f"moved to {url}", reason if isinstance(reason, int) else None, gone=True)
 
     async def clean_page(self, response: Response, profile: SiteProfile, summary_hint: str) -> Cleaned:
         """The page's document and the page compressed for the archive: from the cleaning

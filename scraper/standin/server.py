@@ -210,6 +210,8 @@ def respond(site: StandinSite, base: str, path: str, request_headers: object, ro
 
 def _article(site: StandinSite, base: str, slug: str, request_headers: object) -> Response:
     article = site.article(slug)
+    if article is None and (new_slug := site.moved_to(slug)):
+        return HTTPStatus.MOVED_PERMANENTLY, "redirect", HTML, b"", {"Location": f"{base}/{new_slug}/"}
     if article is None:
         return _not_found("article", site.gone_status(slug) or HTTPStatus.NOT_FOUND)
     etag = site.etag(article)

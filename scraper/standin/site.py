@@ -146,6 +146,8 @@ class StandinSite:
         self._env = _template_env()
         self._articles: dict[str, StandinArticle] = {}
         self._gone: dict[str, int] = {}
+        #: Old slug → new slug: WordPress answers an old slug with a 301 (`wp_old_slug_redirect`).
+        self._moved: dict[str, str] = {}
         self.revision = 0
         self.theme = "indbiz"
         self.sitemap_style = "core"
@@ -170,6 +172,15 @@ class StandinSite:
     def gone_status(self, slug: str) -> int | None:
         """404 or 410 for a removed article, None if it never existed or still does."""
         return self._gone.get(slug)
+
+    def moved_to(self, slug: str) -> str | None:
+        """The slug an article renamed from `slug` has now, None if none was."""
+        with self._lock:
+            for _ in range(len(self._moved)):  # renamed again and again, perhaps in a circle
+                slug = self._moved.get(slug, "")
+                if slug in self._articles:
+                    return slug
+            return None
 
     def categories(self) -> list[str]:
         """Every page's menu lists them: kept by `_reindex`, not recounted per page (20,000 articles)."""
@@ -228,6 +239,14 @@ class StandinSite:
             self._gone[slug] = status
             self._reindex()
             return article
+
+    def move_article(self, slug: str, new_slug: str, **changes: Any) -> None:
+        """An editor changes the article's slug (and perhaps its title, `changes`): its old
+        URL answers a 301 to the new one, as WordPress does."""
+        with self._lock:
+            article = self._articles.pop(self._require(slug).slug)
+            self._moved[slug] = new_slug
+            self._update(replace(article, slug=new_slug), True, **changes)
 
     def _require(self, slug: str) -> StandinArticle:
         if slug not in self._articles:
