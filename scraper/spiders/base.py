@@ -12,7 +12,7 @@ import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response, TextResponse
+from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.reactor import is_asyncio_reactor_installed
 from twisted.python.failure import Failure
@@ -132,10 +132,9 @@ class ArticleSpider(scrapy.Spider):
         try:
             cleaned = await self.clean_page(response, profile, summary_hint)
         except NotAnArticle as error:
-            if response.meta.get("redirect_urls"):
+            if (asked := requested_url(response)) != response.url:
                 # The article's URL now leads elsewhere: to the site, a sign it was taken down.
-                original = response.meta["redirect_urls"][0]
-                yield self.failure(original, f"redirected to a page that is no article ({response.url})", response.status, gone=True)
+                yield self.failure(asked, f"redirected to a page that is no article ({response.url})", response.status, gone=True)
             else:
                 yield self.failure(response.url, f"extraction failed: {error}", response.status)
             return
@@ -152,7 +151,7 @@ class ArticleSpider(scrapy.Spider):
             page=cleaned.page,
             encoding=response.encoding,
             fetched_url=response.url,
-            requested_url=response.meta.get("redirect_urls", [response.url])[0],
+            requested_url=requested_url(response),
             etag=_header(response, "ETag"),
             last_modified=_header(response, "Last-Modified"),
             fetched_at=fetched_at,
@@ -165,8 +164,8 @@ class ArticleSpider(scrapy.Spider):
         Only a change of path counts: a redirect to the same path on another scheme or host
         (a site moving to https) is the same article, whatever the archive then makes of it.
         """
-        asked = response.meta.get("redirect_urls", [url])[0]
-        if asked not in self.known.live or urlsplit(asked).path == urlsplit(url).path:
+        asked = requested_url(response)
+        if asked == response.url or asked not in self.known.live or urlsplit(asked).path == urlsplit(url).path:
             return None
         reason = response.meta["redirect_reasons"][0]  # an HTTP status, or "meta refresh"
         return self.failure(asked, f"moved to {url}", reason if isinstance(reason, int) else None, gone=True)
@@ -187,7 +186,7 @@ class ArticleSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> Iterator[FetchFailure]:
         request = failure.request  # type: ignore[attr-defined]
-        url = request.meta.get("redirect_urls", [request.url])[0]  # the article's URL, before redirects
+        url = requested_url(request)  # the article's URL, before redirects
         if failure.check(HttpError):
             response = failure.value.response
             gone = response.status in GONE_STATUSES
@@ -226,6 +225,12 @@ def response_content_type(response: Response) -> str:
 
 #: What an article page may be served as; a PDF or an image linked as an article is not one.
 WEB_PAGE_TYPES = ("text/html", "application/xhtml+xml", "")
+
+
+def requested_url(message: Request | Response) -> str:
+    """The URL the spider asked for: the request's or response's own, or the first of the
+    redirects that led to it (Scrapy's `redirect_urls`)."""
+    return message.meta.get("redirect_urls", [message.url])[0]
 
 
 def _is_web_page(response: Response) -> TypeGuard[TextResponse]:
