@@ -309,9 +309,10 @@ def history(url: str, db: str) -> None:
     with reading(db) as archive:
         rows = queries.history(archive, url)
     for row in rows:
-        fields = ", ".join(json.loads(row["fields"] or "[]"))
+        fields = json.loads(row["fields"] or "[]")
+        changed = f"[{', '.join(fields)}]  " if fields else ""
         version = "--" if row["version"] is None else f"v{row['version']}"  # a removal makes no version
-        click.echo(f"{version:<3} {row['detected_at']}  crawl {row['crawl_id']}  {row['kind']} {fields}  {row['title'] or ''}".rstrip())
+        click.echo(f"{version:<3} {row['detected_at']}  crawl {row['crawl_id']:<4} {row['kind']:<9} {changed}{row['title'] or row['reason'] or ''}".rstrip())
 
 
 @main.command()

@@ -93,12 +93,17 @@ def _article_id(archive: Archive, url: str) -> int:
 def history(archive: Archive, url: str) -> list[dict[str, Any]]:
     """An article's changes in finished crawls, oldest first: each version with what it was
     flagged as (held back as `suspect` and `recleaned` included), and its removals and returns,
-    which make no version (`version` is null for a removal)."""
+    which make no version (`version` is null for a removal; `reason` says what showed it)."""
     return list(
         archive.db.query(
             """select versions.version, changes.detected_at, changes.crawl_id, versions.title,
                       versions.content_hash, changes.kind, changes.fields, changes.words_added,
-                      changes.words_removed
+                      changes.words_removed,
+                      case when changes.kind = 'removed' then (
+                          select reason from fetch_failures join articles on articles.id = changes.article_id
+                          where fetch_failures.crawl_id = changes.crawl_id and fetch_failures.url = articles.url
+                          order by fetch_failures.id desc limit 1
+                      ) end as reason
                from changes
                join crawls on crawls.id = changes.crawl_id
                left join versions on versions.id = changes.version_id

@@ -128,6 +128,8 @@ def test_404_twice_is_a_removal_and_its_return_a_restore(live_site: StandinServe
     assert [(line.split()[0], line.split()[3], line.split()[4]) for line in history] == [
         ("v1", "1", "new"), ("--", str(twice["id"]), "removed"), ("v1", str(back["id"]), "restored")
     ]
+    assert history[1].endswith("removed   HTTP 404")  # what showed it, where a version has its title
+    assert history[2].endswith(f"restored  {taken_down.title}")
 
 
 def test_a_second_404_within_the_hour_is_not_yet_a_removal(live_site: StandinServer, db_path: Path) -> None:
