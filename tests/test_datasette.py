@@ -177,6 +177,7 @@ def test_history_of_one_article_by_url(datasette: Any, built: Built) -> None:
 def test_removed_articles(datasette: Any, built: Built) -> None:
     got = rows(datasette, "removed_articles")
     assert [r["url"] for r in got] == [r["url"] for r in flags(built, kind="removed")] == [built.removed_url]
+    assert got[0]["why"] == "HTTP 410"
 
 
 def test_crawl_runs_with_counts(datasette: Any, built: Built) -> None:
