@@ -15,6 +15,7 @@ import scraper.clean.blocks as blocks
 from scraper.lock import EXIT_LOCKED, CrawlLock
 from scraper.reclean import reclean
 from scraper.standin import StandinServer
+from scraper.standin.server import respond
 from tests.support import crawl, newsdelta, open_archive
 
 SEED = "india-strengthens-defence-ties-with-japan-south-korea"
@@ -89,6 +90,40 @@ def test_outages_and_error_pages_flag_nothing(live_site: StandinServer, db_path:
     assert {article(db_path, live_site.article_url(a.slug))["status"] for a in live_site.site.articles()[:3]} == {"live"}
     with open_archive(db_path) as archive:
         assert archive.db["versions"].count == first["new"]
+
+
+#: What WordPress (5.2+) prints when PHP fails after the page has begun: its fatal-error
+#: handler's wp_die() page, after whatever was sent, still HTTP 200.
+WP_CRITICAL_ERROR = (
+    b'<!DOCTYPE html><html dir="ltr" lang="en-US"><head><meta charset="UTF-8" /><title>WordPress &rsaquo; Error</title>'
+    b'</head><body id="error-page"><div class="wp-die-message"><p>There has been a critical error on this website.</p>'
+    b'<p><a href="https://wordpress.org/documentation/article/faq-troubleshooting/">Learn more about troubleshooting WordPress.</a></p>'
+    b"</div></body></html>"
+)
+#: PHP's own error output (display_errors on, html_errors on).
+PHP_FATAL = b"<br />\n<b>Fatal error</b>:  Allowed memory size of 134217728 bytes exhausted in <b>/var/www/html/wp-includes/formatting.php</b> on line <b>4364</b><br />\n"
+
+
+@pytest.mark.parametrize(
+    "ending",
+    [b"", WP_CRITICAL_ERROR, PHP_FATAL],
+    ids=["cut-short", "wordpress-critical-error", "php-fatal-error"],
+)
+def test_a_page_cut_short_with_http_200_flags_nothing(live_site: StandinServer, db_path: Path, ending: bytes) -> None:
+    """PHP dies half-way through an article (memory, a plugin's bug): the status is already
+    200, the page stops mid-body, WordPress or PHP may add an error message. Read as it came,
+    it was an edit that dropped half the body. It is a failure, twice over, never an edit."""
+    crawl(live_site, db_path)
+    _, _, _, page, _ = respond(live_site.site, live_site.url, f"/{SEED}/", {})
+    cut = page[: page.index(b"Later, Shri Rajnath Singh")] + ending
+    live_site.fail(f"/{SEED}/", 200, cut)
+    for _ in range(2):
+        row = crawl(live_site, db_path, **NOW)
+        assert (row["failed"], row["edited"], row["removed"], row["suspect"]) == (1, 0, 0, 0)
+    with open_archive(db_path) as archive:
+        reason = next(archive.db.query("select reason from fetch_failures where crawl_id = ?", [row["id"]]))["reason"]
+    assert reason.startswith("extraction failed: the page is incomplete")
+    assert article(db_path, live_site.article_url(SEED))["version_count"] == 1
 
 
 def test_a_timeout_flags_nothing(live_site: StandinServer, db_path: Path) -> None:

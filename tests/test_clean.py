@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from lxml import html as lxml_html
 
-from scraper.clean import ExtractionError, NotAnArticle, clean, decode
+from scraper.clean import ExtractionError, IncompletePage, NotAnArticle, clean, decode
 from scraper.clean.blocks import body_blocks
+from scraper.clean.complete import check_complete
 from scraper.clean.density import main_content
 from scraper.document import from_dict, render_text, to_dict
 from scraper.sites import get_site
@@ -201,3 +203,47 @@ def test_a_footer_full_of_links_never_wins() -> None:
     )
     assert fallback_paragraphs(html) == list(PROSE[:2])
 
+
+
+# -- pages cut short, or ending in a server's error message (scraper/clean/complete.py) ----------
+
+REAL_PAGES = sorted((Path(__file__).parents[1] / "bench" / "pages").glob("*.html"))
+WP_CRITICAL_ERROR = b'<body id="error-page"><div class="wp-die-message"><p>There has been a critical error on this website.</p></div></body></html>'
+PHP_FATAL = b"<br />\n<b>Fatal error</b>:  Uncaught Error: Call to undefined function in <b>/var/www/x.php</b> on line <b>7</b><br />\n"
+
+
+@pytest.mark.parametrize("path", [*REAL_PAGES, *sorted(FIXTURES.glob("*.html"))], ids=lambda path: path.stem)
+def test_whole_pages_pass_the_completeness_check(path: Path) -> None:
+    check_complete(path.read_bytes())
+
+
+def test_a_page_cut_short_or_ending_in_an_error_is_incomplete() -> None:
+    html, expected = load("seed")
+    cut = html[: html.index(b"Later, Shri Rajnath Singh")]
+    for page, reason in [
+        (cut, "it ends before its </html> (cut short)"),
+        (cut + WP_CRITICAL_ERROR, "WordPress printed its critical-error message in it"),
+        (cut + PHP_FATAL, "PHP printed an error in it"),
+    ]:
+        with pytest.raises(IncompletePage, match=re.escape(reason)):
+            clean(page, expected["fetched_url"], INDBIZ, content_type=expected["content_type"])
+        assert issubclass(IncompletePage, ExtractionError)  # the one error callers record as a failure
+    check_complete(cut, require_html_end=False)  # a profile can let a missing </html> pass…
+    with pytest.raises(IncompletePage):
+        check_complete(cut + PHP_FATAL, require_html_end=False)  # …never an error message
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        b"<html><body><p>x</p></body></HTML>",
+        b"<html><body><p>x</p></body></html>\n<!-- Page cached by LiteSpeed Cache on 2024-04-28 -->\n",
+        "<html><body><p>x</p></body></html>".encode("utf-16"),
+        "<html><body><p>x</p></body></html>",
+    ],
+    ids=["capitals", "cache-comment-after", "utf-16", "text"],
+)
+def test_the_end_of_a_page_is_found_in_any_case_charset_or_after_a_comment(page: str | bytes) -> None:
+    check_complete(page)
+    with pytest.raises(IncompletePage):
+        check_complete(page[: len(page) // 4])

@@ -21,6 +21,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 
 from scraper.clean.blocks import body_blocks
+from scraper.clean.complete import IncompletePage, check_complete
 from scraper.clean.density import main_content
 from scraper.clean.errors import ExtractionError, NotAnArticle
 from scraper.clean.metadata import PageMetadata, read_metadata
@@ -30,7 +31,7 @@ from scraper.document import Document, Image, RecentArticle
 from scraper.sites import Selectors, SiteProfile
 from scraper.text import normalise_text
 
-__all__ = ["WORDPRESS", "ExtractionError", "NotAnArticle", "clean", "decode"]
+__all__ = ["WORDPRESS", "ExtractionError", "IncompletePage", "NotAnArticle", "clean", "decode"]
 
 #: Conventions of common WordPress themes (classic and block), tried after the profile's.
 WORDPRESS = Selectors(
@@ -66,6 +67,7 @@ def clean(
     `summary_hint` is the summary the site printed elsewhere (the listing that linked here),
     used when the page itself has none.
     """
+    check_complete(html, require_html_end=profile is None or profile.require_html_end)
     page = parse_page(html, content_type, url)
     meta = read_metadata(page)
     layers = profile.selector_sets() if profile else []

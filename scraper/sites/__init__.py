@@ -89,6 +89,9 @@ class SiteProfile:
     wordpress: bool = True
     #: Only pages marked as a single article are articles (False: any page with a title and body).
     require_article_marker: bool = True
+    #: Only pages that end with `</html>` are read (`scraper.clean.complete`): False for a site
+    #: whose minifier leaves that optional tag out.
+    require_html_end: bool = True
     redesigns: tuple[Redesign, ...] = ()
     source: str = ""
 
