@@ -239,7 +239,7 @@ def changes(
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    columns = ["detected_at", "kind", "fields", "words_added", "words_removed", "version", "title", "url"]
+    columns = ["detected_at", "kind", "fields", "words_added", "words_removed", "version", "same_as", "title", "url"]
     if fmt == "csv":
         writer = csv.writer(sys.stdout)
         writer.writerow(columns)
@@ -250,7 +250,8 @@ def changes(
     for row in rows:
         fields = f" [{', '.join(row['fields'])}]" if row["fields"] else ""
         words = f" +{row['words_added']}/-{row['words_removed']} words" if row["fields"] else ""
-        click.echo(f"{row['detected_at']}  {row['kind']:<8} v{row['version'] or '-'}{fields}{words}  {row['title']}\n    {row['url']}")
+        same = f" (= v{row['same_as']})" if row["same_as"] else ""  # an edit undone, or two versions by turns
+        click.echo(f"{row['detected_at']}  {row['kind']:<8} v{row['version'] or '-'}{same}{fields}{words}  {row['title']}\n    {row['url']}")
 
 
 @main.command()
@@ -311,6 +312,7 @@ def history(url: str, db: str) -> None:
     for row in rows:
         fields = json.loads(row["fields"] or "[]")
         changed = f"[{', '.join(fields)}]  " if fields else ""
+        changed += f"(= v{row['same_as']})  " if row["same_as"] else ""
         version = "--" if row["version"] is None else f"v{row['version']}"  # a removal makes no version
         click.echo(f"{version:<3} {row['detected_at']}  crawl {row['crawl_id']:<4} {row['kind']:<9} {changed}{row['title'] or row['reason'] or ''}".rstrip())
 

@@ -32,6 +32,11 @@ def parse_since(value: str, now: datetime | None = None) -> str:
 
 #: What `changes` lists unless asked otherwise: the flags, not held-back or re-clean records.
 FLAGS = ("new", "edited", "removed", "restored")
+#: The first earlier version of the article with the same content, if any: an edit undone, or a
+#: site that serves two versions by turns (a headline test, caches that disagree).
+SAME_AS = """(select min(earlier.version) from versions as earlier
+              where earlier.article_id = versions.article_id and earlier.content_hash = versions.content_hash
+                and earlier.version < versions.version) as same_as"""
 
 
 def changes(
@@ -64,7 +69,7 @@ def changes(
     sql = f"""
         select changes.id, changes.detected_at, changes.kind, changes.fields, changes.significance,
                changes.words_added, changes.words_removed, changes.diff, changes.crawl_id,
-               articles.url, articles.title, versions.version
+               articles.url, articles.title, versions.version, {SAME_AS}
         from changes
         join articles on articles.id = changes.article_id
         join crawls on crawls.id = changes.crawl_id
@@ -96,9 +101,9 @@ def history(archive: Archive, url: str) -> list[dict[str, Any]]:
     which make no version (`version` is null for a removal; `reason` says what showed it)."""
     return list(
         archive.db.query(
-            """select versions.version, changes.detected_at, changes.crawl_id, versions.title,
+            f"""select versions.version, changes.detected_at, changes.crawl_id, versions.title,
                       versions.content_hash, changes.kind, changes.fields, changes.words_added,
-                      changes.words_removed,
+                      changes.words_removed, {SAME_AS},
                       case when changes.kind = 'removed' then (
                           select reason from fetch_failures join articles on articles.id = changes.article_id
                           where fetch_failures.crawl_id = changes.crawl_id and fetch_failures.url = articles.url

@@ -245,6 +245,24 @@ def test_a_few_real_edits_in_one_crawl_are_not_suspect(live_site: StandinServer,
     assert (row["edited"], row["suspect"]) == (4, 0)
 
 
+def test_an_edit_undone_is_shown_as_the_version_it_returns_to(live_site: StandinServer, db_path: Path) -> None:
+    """Editors undo edits, headline tests and caches that disagree serve two versions by
+    turns: the version that repeats an earlier one says which (`same_as`), so a reader sees
+    the article went back, not that it changed again."""
+    crawl(live_site, db_path)
+    url, title = live_site.article_url(SEED), live_site.site.article(SEED).title
+    for headline in ("India and Japan sign a defence pact", title, "India and Japan sign a defence pact"):
+        live_site.site.retitle(SEED, headline)
+        crawl(live_site, db_path)
+    listed = json.loads(newsdelta("changes", "--kind", "edited", "--db", str(db_path), "--format", "json").stdout)
+    assert [(row["version"], row["same_as"]) for row in listed] == [(4, 2), (3, 1), (2, None)]
+    table = newsdelta("changes", "--kind", "edited", "--db", str(db_path)).stdout
+    assert "edited   v3 (= v1) [title] +" in table
+    history = newsdelta("history", url, "--db", str(db_path)).stdout.splitlines()
+    assert history[2].endswith(f"edited    [title]  (= v1)  {title}")
+    assert history[1].endswith("edited    [title]  India and Japan sign a defence pact")
+
+
 def test_a_cosmetic_edit_is_classed_so(live_site: StandinServer, db_path: Path) -> None:
     crawl(live_site, db_path)
     target = live_site.site.article(SEED)

@@ -170,8 +170,37 @@ def test_history_of_one_article_by_url(datasette: Any, built: Built) -> None:
     with open_archive(built.path) as archive:
         history = queries.history(archive, built.edited_url)
     assert [(r["version"], r["kind"]) for r in got] == [(r["version"], r["kind"]) for r in history if r["kind"] in queries.FLAGS]
+    assert [r["same_as"] for r in got] == [r["same_as"] for r in history if r["kind"] in queries.FLAGS] == [None, None]
     assert [r["kind"] for r in history if r["kind"] not in queries.FLAGS] == ["suspect", "recleaned"]  # not the running crawl's
     assert rows(datasette, "article_history", url="https://nowhere.example/") == []
+
+
+def test_a_version_that_repeats_an_earlier_one_names_it(built: Built, tmp_path: Path) -> None:
+    """The canned queries spell `same_as` as storage.queries does: checked on an edit undone."""
+    undone = tmp_path / "archive.db"
+    with sqlite3.connect(built.path) as source, sqlite3.connect(undone) as copy:
+        source.backup(copy)
+        article_id, crawl_id = copy.execute(
+            "select articles.id, max(crawl_id) from articles join versions on article_id = articles.id where url = ?",
+            [built.edited_url],
+        ).fetchone()
+        copy.execute(  # version 3: version 1's content back
+            """insert into versions (article_id, version, title, content_hash, crawl_id, fetched_at, origin)
+               select article_id, 3, title, content_hash, ?, fetched_at, origin from versions
+               where article_id = ? and version = 1""",
+            [crawl_id, article_id],
+        )
+        copy.execute(
+            "insert into changes (article_id, version_id, crawl_id, kind, fields, detected_at) values (?, ?, ?, 'edited', '[\"title\"]', datetime('now'))",
+            [article_id, copy.execute("select max(id) from versions").fetchone()[0], crawl_id],
+        )
+    datasette = build_datasette(undone)
+    history = rows(datasette, "article_history", url=built.edited_url)
+    assert [(r["version"], r["same_as"]) for r in history] == [(1, None), (2, None), (3, 1)]
+    latest = rows(datasette, "recent_changes")[0]
+    assert (latest["url"], latest["version"], latest["same_as"]) == (built.edited_url, 3, 1)
+    with open_archive(undone) as archive:
+        assert [r["same_as"] for r in queries.history(archive, built.edited_url) if r["kind"] in queries.FLAGS] == [None, None, 1]
 
 
 def test_removed_articles(datasette: Any, built: Built) -> None:
