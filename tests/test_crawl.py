@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import re
 import weakref
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ from scrapy.utils.test import get_crawler
 
 from scraper import settings as project_settings
 from scraper.gctuning import GcTuning
-from scraper.spiders.indbiz import IndbizSpider
+from scraper.spiders.indbiz import IndbizSpider, feed_selector, read_feed
 from scraper.standin import StandinArticle, StandinServer, StandinSite
 from scraper.standin.server import respond
 from scraper.standin.site import IST
@@ -174,6 +175,54 @@ def test_a_feed_served_under_the_wrong_content_type_is_still_read_as_xml(
     assert (row["new"], row["edited"]) == (1, 0)
     assert live_site.article_url("rupee-firms-against-dollar") in archived(db_path)
 
+
+
+ATOM_FEED = """<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <title>IndBiz</title>
+  <link rel="self" href="{base}/feed/atom/"/>
+  <entry>
+    <title>Rupee firms against the dollar</title>
+    <link rel="alternate" type="text/html" href="{base}/rupee-firms-against-dollar/"/>
+    <link rel="replies" type="application/atom+xml" href="{base}/rupee-firms-against-dollar/feed/atom/"/>
+    <summary type="html"><![CDATA[<p>The rupee rose 12 paise &#8230;</p>]]></summary>
+  </entry>
+</feed>"""
+
+
+def test_an_atom_feed_is_read_as_an_rss_feed_is(live_site: StandinServer, db_path: Path) -> None:
+    """A profile may name an Atom feed (WordPress serves one at /feed/atom/, many sites only
+    that): its entries' links were not read at all."""
+    crawl(live_site, db_path)
+    live_site.site.add_article(StandinArticle(
+        slug="rupee-firms-against-dollar", title="Rupee firms against the dollar", summary="The rupee rose.",
+        published=datetime(2024, 4, 28, 9, 0, tzinfo=IST), categories=["Economy"], highlights=["Rupee up"],
+        body=["The rupee rose 12 paise on strong inflows."],
+    ))
+    atom = ATOM_FEED.format(base=live_site.url).encode()
+    live_site.fail("/feed/", status=200, body=atom, content_type="application/atom+xml; charset=UTF-8")
+    live_site.fail("/", status=503)  # the home page's listing is down: only the feed lists the new article
+    row = crawl(live_site, db_path, mode="latest")
+    assert (row["new"], row["failed"]) == (1, 1)
+    assert live_site.article_url("rupee-firms-against-dollar") in archived(db_path)
+
+
+def test_feed_entries_are_read_with_their_summaries_as_plain_text() -> None:
+    base = "https://indbiz.gov.in"
+    rss = re.sub(  # the first item's description as WordPress writes one: markup and entities in CDATA
+        rb"(<item>.*?<description>)[^<]*(</description>)",
+        rb"\1<![CDATA[<p>Tariffs fall &#8220;sharply&#8221; &#8230;</p>]]>\2",
+        respond(StandinSite(), base, "/feed/", {})[3],
+        count=1,
+        flags=re.DOTALL,
+    )
+    entries = read_feed(feed_selector(HtmlResponse(f"{base}/feed/", body=rss)))
+    assert entries is not None and len(entries) == 10
+    assert entries[0][0].startswith(f"{base}/") and entries[0][1].startswith("Tariffs fall “sharply” …")
+    atom = read_feed(feed_selector(HtmlResponse(f"{base}/feed/", body=ATOM_FEED.format(base=base).encode())))
+    assert atom == [(f"{base}/rupee-firms-against-dollar/", "The rupee rose 12 paise …")]
+    page = b"<html><body><h1>Page not found</h1></body></html>"
+    assert read_feed(feed_selector(HtmlResponse(f"{base}/feed/", body=page))) is None
 
 
 def test_gc_tuning_holds_while_a_crawl_runs_and_is_undone_after() -> None:

@@ -30,6 +30,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
+from w3lib.html import remove_tags, replace_entities
 
 from scraper.clean.listing import read_listing
 from scraper.items import FetchFailure
@@ -165,10 +166,13 @@ class SiteSpider(ArticleSpider):
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         self.page_read()
-        for item in feed_selector(response).xpath("//item"):
-            link = item.xpath("link/text()").get("").strip()
+        entries = read_feed(feed_selector(response))
+        if entries is None:  # a soft 404, a page of the site: the profile's feed is not there
+            self.logger.info("no feed at %s (neither RSS nor Atom)", response.url)
+            return
+        for link, summary in entries:
             if self.accepts(link) and self.is_new_article(link):
-                yield self.article_request(link, normalise_text(item.xpath("description/text()").get("")))
+                yield self.article_request(link, summary)
 
     def parse_listing(self, response: Response, page: int) -> Iterator[scrapy.Request]:
         self.page_read()
@@ -238,6 +242,33 @@ def feed_selector(response: Response) -> Selector:
     if isinstance(response, TextResponse):
         return Selector(response, type="xml")
     return Selector(body=response.body, type="xml")
+
+
+ATOM = {"atom": "http://www.w3.org/2005/Atom"}
+
+
+def read_feed(feed: Selector) -> list[tuple[str, str]] | None:
+    """Each RSS item's or Atom entry's link and summary, the summary as plain text (WordPress
+    puts markup and entities such as `&#8230;` inside its CDATA); None when the page is neither
+    RSS nor Atom."""
+    if feed.xpath("/rss"):
+        return [
+            (item.xpath("link/text()").get("").strip(), _plain(item.xpath("description/text()").get("")))
+            for item in feed.xpath("//item")
+        ]
+    if feed.xpath("/atom:feed", namespaces=ATOM):
+        return [
+            (
+                entry.xpath("atom:link[not(@rel) or @rel = 'alternate']/@href", namespaces=ATOM).get("").strip(),
+                _plain(entry.xpath("atom:summary/text()", namespaces=ATOM).get("")),
+            )
+            for entry in feed.xpath("//atom:entry", namespaces=ATOM)
+        ]
+    return None
+
+
+def _plain(markup: str) -> str:
+    return normalise_text(replace_entities(remove_tags(markup)))
 
 
 def _after(lastmod: str, checked: str) -> bool:
