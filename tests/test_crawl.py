@@ -207,6 +207,14 @@ def test_an_atom_feed_is_read_as_an_rss_feed_is(live_site: StandinServer, db_pat
     assert live_site.article_url("rupee-firms-against-dollar") in archived(db_path)
 
 
+def test_a_feed_url_that_answers_a_page_is_no_feed_and_no_failure(live_site: StandinServer, db_path: Path) -> None:
+    crawl(live_site, db_path)
+    live_site.fail("/feed/", status=200, body=b"<html><body><h1>Page not found</h1></body></html>")
+    row = crawl(live_site, db_path, mode="latest")
+    assert (row["status"], row["new"], row["failed"]) == ("ok", 0, 0)
+    assert live_site.hits[("fault", 200)] == 1  # the feed was asked for, and answered
+
+
 def test_feed_entries_are_read_with_their_summaries_as_plain_text() -> None:
     base = "https://indbiz.gov.in"
     rss = re.sub(  # the first item's description as WordPress writes one: markup and entities in CDATA
