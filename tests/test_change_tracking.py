@@ -212,6 +212,26 @@ def test_an_article_whose_slug_changed_is_removed_at_the_old_url_and_new_at_the_
     assert (again["new"], again["removed"], again["edited"], again["failed"]) == (0, 0, 0, 0)
 
 
+def test_a_page_that_cannot_be_read_after_a_redirect_is_a_failure_of_the_article_asked_for(
+    live_site: StandinServer, db_path: Path
+) -> None:
+    """The old URL leads to the new one, whose page comes cut short: nothing is known of the
+    new article, so the failure belongs to the archived one, which stays as it was."""
+    crawl(live_site, db_path)
+    new_slug = "india-deepens-defence-ties-with-japan-and-south-korea"
+    live_site.site.move_article(SEED, new_slug)
+    old_url, new_url = live_site.article_url(SEED), live_site.article_url(new_slug)
+    page = respond(live_site.site, live_site.url, f"/{new_slug}/", {})[3]
+    live_site.fail(f"/{new_slug}/", 200, page[: page.index(b"Later, Shri Rajnath Singh")])
+    row = crawl(live_site, db_path, mode="recheck", NEWSDELTA_RECHECK_ALL=True)
+    assert (row["failed"], row["removed"], row["new"], row["edited"]) == (1, 0, 0, 0)
+    with open_archive(db_path) as archive:
+        (failure,) = archive.db.query("select url, reason from fetch_failures where crawl_id = ?", [row["id"]])
+    assert failure["url"] == old_url
+    assert failure["reason"] == f"extraction failed: the page is incomplete: it ends before its </html> (cut short) (at {new_url})"
+    assert article(db_path, old_url)["status"] == "live"
+
+
 @pytest.mark.parametrize("theme", ["twentytwentyone", "block"])
 def test_a_redesign_the_cleaner_reads_flags_no_edit(live_site: StandinServer, db_path: Path, theme: str) -> None:
     first = crawl(live_site, db_path)

@@ -125,7 +125,7 @@ class ArticleSpider(scrapy.Spider):
             yield NotModified(url=response.url, checked_at=_now())
             return
         if not _is_web_page(response):
-            yield self.failure(response.url, f"not a web page ({response_content_type(response) or 'no content type'})", response.status)
+            yield self.page_failure(response, f"not a web page ({response_content_type(response) or 'no content type'})")
             return
         fetched_at = _now()
         profile = self.profile or site_for_page(response.url, response.text)
@@ -136,10 +136,10 @@ class ArticleSpider(scrapy.Spider):
                 # The article's URL now leads elsewhere: to the site, a sign it was taken down.
                 yield self.failure(asked, f"redirected to a page that is no article ({response.url})", response.status, gone=True)
             else:
-                yield self.failure(response.url, f"extraction failed: {error}", response.status)
+                yield self.page_failure(response, f"extraction failed: {error}")
             return
         except ExtractionError as error:
-            yield self.failure(response.url, f"extraction failed: {error}", response.status)
+            yield self.page_failure(response, f"extraction failed: {error}")
             return
         # Scrapy's annotation says int; its stats add any number.
         self.crawler.stats.inc_value("newsdelta/page_compress_cpu_s", cleaned.compress_cpu_s)  # type: ignore[arg-type]
@@ -156,6 +156,14 @@ class ArticleSpider(scrapy.Spider):
             last_modified=_header(response, "Last-Modified"),
             fetched_at=fetched_at,
         )
+
+    def page_failure(self, response: Response, reason: str) -> FetchFailure:
+        """A page that came but could not be read, recorded under the URL asked for (the
+        archived article's, as `on_error` records a failed fetch); after a redirect, the
+        reason says where the page was."""
+        asked = requested_url(response)
+        where = f" (at {response.url})" if asked != response.url else ""
+        return self.failure(asked, f"{reason}{where}", response.status)
 
     def moved_away(self, response: Response, url: str) -> FetchFailure | None:
         """An archived article asked for at its address, redirected to another article's:
