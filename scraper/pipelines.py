@@ -24,7 +24,7 @@ from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
 from scraper.items import PAGES_READ, ArticleItem, FetchFailure, NotModified
-from scraper.summary import render_held_back, render_summary
+from scraper.summary import ARCHIVED_ARTICLES, render_held_back, render_summary
 from scraper.writer import ArchiveWriter, Batch, WriterConfig, Written
 from storage.archive import Archive, Failure, Fetched, MassChangeGuard, RecheckPolicy
 from storage.migrations import ArchiveError
@@ -101,6 +101,7 @@ class ArchivePipeline:
         )
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdelta-archive")
         spider.known = self.archive.known(spider.site_name)
+        self.crawler.stats.set_value(ARCHIVED_ARTICLES, len(spider.known.urls))
         if spider.mode == "recheck":  # only the site spider rechecks
             due = self.archive.due(spider.site_name, self.policy, everything=self.recheck_all)
             cast("SiteSpider", spider).due = due

@@ -10,7 +10,11 @@ COUNTS = ("new", "edited", "removed", "restored", "unchanged", "failed")
 #: What a quiet crawl (`newsdelta crawl --quiet`, under cron) must still report.
 NEWS = ("new", "edited", "removed", "restored", "failed", "suspect")
 
+#: Scrapy stat: how many articles of the crawl's site the archive held when it started.
+ARCHIVED_ARTICLES = "newsdelta/archived_articles"
+
 _NOTHING_FOUND = "warning: no article found: is --base-url the site's home page, and --site its profile?"
+_NOTHING_TO_RECHECK = "warning: the archive holds no article of this site to recheck: crawl it in full first"
 
 
 def render_summary(crawl: dict[str, Any]) -> str:
@@ -22,7 +26,7 @@ def render_summary(crawl: dict[str, Any]) -> str:
     ]
     if crawl.get("suspect"):
         lines.append(f"  {'suspect':<{width}}  {crawl['suspect']:>6}  (held back: `newsdelta changes --suspect`)")
-    stats = json.loads(crawl.get("stats") or "{}")
+    stats = _stats(crawl)
     if disallowed := stats.get("robotstxt/forbidden"):
         lines.append(f"  robots.txt disallowed {disallowed} URL(s): not fetched")
     if crawl.get("failed"):
@@ -31,6 +35,8 @@ def render_summary(crawl: dict[str, Any]) -> str:
         lines.append(f"  error: {crawl['error']}")
     elif _found_nothing(crawl):
         lines.append(f"  {_NOTHING_FOUND}")
+    elif _nothing_to_recheck(crawl):
+        lines.append(f"  {_NOTHING_TO_RECHECK}")
     return "\n".join(lines)
 
 
@@ -38,11 +44,25 @@ def worth_reporting(crawl: dict[str, Any]) -> bool:
     """Whether a quiet crawl prints its summary: something changed, failed or was held back,
     the crawl did not end `ok`, or it found no article at all. A run that only confirmed what
     the archive holds stays silent, as cron wants."""
-    return crawl["status"] != "ok" or any(crawl.get(name) for name in NEWS) or _found_nothing(crawl)
+    return (
+        crawl["status"] != "ok"
+        or any(crawl.get(name) for name in NEWS)
+        or _found_nothing(crawl)
+        or _nothing_to_recheck(crawl)
+    )
 
 
 def _found_nothing(crawl: dict[str, Any]) -> bool:
     return crawl["status"] == "ok" and crawl["mode"] in ("full", "latest") and not any(crawl[n] for n in COUNTS)
+
+
+def _nothing_to_recheck(crawl: dict[str, Any]) -> bool:
+    """A recheck of a site the archive holds nothing of: cron set up before the first crawl."""
+    return crawl["status"] == "ok" and crawl["mode"] == "recheck" and _stats(crawl).get(ARCHIVED_ARTICLES) == 0
+
+
+def _stats(crawl: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(crawl.get("stats") or "{}")
 
 
 def render_held_back(crawl: dict[str, Any], held: list[Any]) -> str:

@@ -156,6 +156,18 @@ def test_a_recheck_with_nothing_due_writes_nothing_and_says_nothing_on_stderr(li
     assert "Traceback" not in result.stderr and "Error" not in result.stderr, result.stderr
 
 
+def test_a_recheck_of_an_archive_that_holds_nothing_of_the_site_says_so(live_site: StandinServer, db_path: Path) -> None:
+    """A recheck cron job set up before the first full crawl: it printed six zeros, as a
+    recheck with nothing due does, and under --quiet nothing at all."""
+    for quiet in ((), ("--quiet",)):
+        result = newsdelta("crawl", "--mode", "recheck", "--base-url", live_site.url, "--db", str(db_path), *quiet)
+        assert result.returncode == 0, result.stderr
+        assert "warning: the archive holds no article of this site to recheck: crawl it in full first" in result.stdout
+    crawl(live_site, db_path)
+    result = newsdelta("crawl", "--mode", "recheck", "--base-url", live_site.url, "--db", str(db_path), "--quiet")
+    assert (result.returncode, result.stdout) == (0, "")  # nothing due: silence, as cron wants
+
+
 def test_a_crawl_that_finds_no_article_says_so(standin: StandinServer, db_path: Path) -> None:
     """Pointed at a page that lists nothing (and has no sitemap): ok, but not silently, even
     under --quiet."""
