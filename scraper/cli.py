@@ -408,10 +408,13 @@ def schedule(config_path: str | None, db: str | None, list_jobs: bool, log_file:
 @db_option
 @one_line_errors
 def status(db: str) -> None:
-    """The last run of each kind of crawl, and whether a crawl is running now."""
+    """What the archive holds, the last run of each kind of crawl, and whether one runs now."""
     with reading(db) as archive:
         rows = queries.last_runs(archive)
+        held = queries.holdings(archive)
     click.echo(f"{db}: a crawl is running now" if is_locked(db) else f"{db}: no crawl running")
+    for site in held:
+        click.echo(f"{site['site']}: {site['articles']} articles ({site['live']} live, {site['removed']} removed), {site['versions']} versions")
     for row in rows:
         counts = f"{row['new']} new, {row['edited']} edited, {row['removed']} removed, {row['failed']} failed"
         error = f"  ({row['error']})" if row["error"] else ""

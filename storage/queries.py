@@ -202,6 +202,17 @@ def last_crawl_id(archive: Archive) -> int | None:
     return row["id"] if row else None
 
 
+def holdings(archive: Archive) -> list[dict[str, Any]]:
+    """What the archive holds of each site: articles live and removed, versions."""
+    return list(
+        archive.db.query(
+            """select site, count(*) as articles, sum(status = 'live') as live, sum(status = 'removed') as removed,
+                      sum(version_count) as versions
+               from articles group by site order by site"""
+        )
+    )
+
+
 def last_runs(archive: Archive) -> list[dict[str, Any]]:
     """The latest crawl of each (trigger, mode)."""
     return list(

@@ -204,3 +204,5 @@ def test_status_shows_the_last_runs(standin: StandinServer, tmp_path: Path) -> N
     assert newsdelta("crawl", "--base-url", standin.url, "--db", str(db), "--quiet").returncode == 0
     out = newsdelta("status", "--db", str(db)).stdout
     assert "no crawl running" in out and "cli       full" in out and " ok " in out
+    articles = len(standin.site.articles())
+    assert f"indbiz: {articles} articles ({articles} live, 0 removed), {articles} versions" in out.splitlines()
