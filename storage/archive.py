@@ -381,8 +381,8 @@ class Archive:
         A failure is a fact about a fetch, never an edit. It makes a removal only when the URL
         said the article is gone: 410 or a permanent redirect to another article (`GONE_AT_ONCE`)
         at once; 404 (or a redirect to a non-article) on two consecutive checks at least
-        `confirm_after_s` apart. Anything else (timeouts, 5xx,
-        error pages, empty extractions) never touches the article.
+        `confirm_after_s` apart. Anything else (timeouts, 5xx, error pages, empty extractions)
+        never touches the article.
         """
         removed = 0
         with self._transaction():
