@@ -247,3 +247,11 @@ def test_the_end_of_a_page_is_found_in_any_case_charset_or_after_a_comment(page:
     check_complete(page)
     with pytest.raises(IncompletePage):
         check_complete(page[: len(page) // 4])
+
+
+def test_a_page_whose_host_injects_scripts_after_its_end_is_whole() -> None:
+    """Past the last 8 KB, the whole page is searched for its `</html>`."""
+    injected = b"\n" + b"<script>var hostStats = 1;</script>\n" * 500
+    check_complete(b"<html><body><p>x</p></body></html>" + injected)
+    with pytest.raises(IncompletePage):
+        check_complete(b"<html><body><p>x</p>" + injected)

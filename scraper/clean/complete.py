@@ -38,12 +38,13 @@ def check_complete(html: str | bytes, *, require_html_end: bool = True) -> None:
     `require_html_end`: a page must end with `</html>` (a site profile turns it off for a
     site whose minifier leaves that optional tag out).
     """
-    tail = _ascii_tail(html)
+    tail = _ascii_view(html, last=TAIL_BYTES)
     if _WORDPRESS_ERROR in tail:
         raise IncompletePage("the page is incomplete: WordPress printed its critical-error message in it")
     if "error</b>:" in tail and _PHP_ERROR.search(tail):
         raise IncompletePage("the page is incomplete: PHP printed an error in it")
-    if require_html_end and tail.strip() and not _ends_html(tail):
+    # Past the tail, the whole page: a host may inject its scripts after `</html>`.
+    if require_html_end and tail.strip() and not _ends_html(tail) and not _ends_html(_ascii_view(html)):
         raise IncompletePage("the page is incomplete: it ends before its </html> (cut short)")
 
 
@@ -52,12 +53,12 @@ def _ends_html(tail: str) -> bool:
     return "</html" in tail or "</HTML" in tail or _HTML_END.search(tail) is not None
 
 
-def _ascii_tail(html: str | bytes) -> str:
-    """The page's last `TAIL_BYTES` as text in which ASCII markup can be searched: bytes in
-    any ASCII-compatible charset as latin-1 (a character a byte), UTF-16/32 decoded."""
-    if isinstance(html, str):
-        return html[-TAIL_BYTES:]
-    encoding, bom = read_bom(html)
-    if encoding is not None and bom is not None and encoding.startswith(("utf-16", "utf-32")):
-        return html[len(bom) :].decode(encoding, errors="replace")[-TAIL_BYTES:]
-    return html[-TAIL_BYTES:].decode("latin-1")
+def _ascii_view(html: str | bytes, last: int | None = None) -> str:
+    """The page (or its `last` characters) as text in which ASCII markup can be searched:
+    bytes in any ASCII-compatible charset as latin-1 (a character a byte), UTF-16/32 decoded."""
+    if isinstance(html, bytes):
+        encoding, bom = read_bom(html)
+        if encoding is None or bom is None or not encoding.startswith(("utf-16", "utf-32")):
+            return (html[-last:] if last else html).decode("latin-1")
+        html = html[len(bom) :].decode(encoding, errors="replace")
+    return html[-last:] if last else html
