@@ -268,8 +268,8 @@ def show(url: str, number: int | None, fmt: str, db: str) -> None:
     click.echo({"text": render_text, "markdown": render_markdown, "json": to_json}[fmt](document).rstrip())
     if removal:  # on stderr: the article's text on stdout stays as the site printed it
         when, reason = removal
-        note = f"the site removed this article ({when}: {reason})" if reason else f"the site removed this article ({when})"
-        click.echo(f"newsdelta: note: {note}; this is what it archived", err=True)
+        because = f": {reason}" if reason else ""
+        click.echo(f"newsdelta: note: the site removed this article ({when}{because}); this is what it archived", err=True)
 
 
 @main.command()

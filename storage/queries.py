@@ -37,6 +37,10 @@ FLAGS = ("new", "edited", "removed", "restored")
 SAME_AS = """(select min(earlier.version) from versions as earlier
               where earlier.article_id = versions.article_id and earlier.content_hash = versions.content_hash
                 and earlier.version < versions.version) as same_as"""
+#: What showed a removal: the failed fetch of the article's URL in the crawl that flagged it.
+REMOVED_BECAUSE = """(select reason from fetch_failures
+                      where fetch_failures.crawl_id = changes.crawl_id and fetch_failures.url = articles.url
+                      order by fetch_failures.id desc limit 1)"""
 
 
 def changes(
@@ -104,12 +108,9 @@ def history(archive: Archive, url: str) -> list[dict[str, Any]]:
             f"""select versions.version, changes.detected_at, changes.crawl_id, versions.title,
                       versions.content_hash, changes.kind, changes.fields, changes.words_added,
                       changes.words_removed, {SAME_AS},
-                      case when changes.kind = 'removed' then (
-                          select reason from fetch_failures join articles on articles.id = changes.article_id
-                          where fetch_failures.crawl_id = changes.crawl_id and fetch_failures.url = articles.url
-                          order by fetch_failures.id desc limit 1
-                      ) end as reason
+                      case when changes.kind = 'removed' then {REMOVED_BECAUSE} end as reason
                from changes
+               join articles on articles.id = changes.article_id
                join crawls on crawls.id = changes.crawl_id
                left join versions on versions.id = changes.version_id
                where changes.article_id = ? and crawls.status != 'running' order by changes.id""",
@@ -120,11 +121,11 @@ def history(archive: Archive, url: str) -> list[dict[str, Any]]:
 
 def removal(archive: Archive, url: str) -> tuple[str, str] | None:
     """When the site removed the article and what showed it ("HTTP 410", "moved to URL"), if
-    it is gone now: the last failed fetch of its URL is the one that removed it."""
+    it is gone now: its last removal, as `history` tells it."""
     row = archive.db.execute(
-        """select last_changed,
-                  (select reason from fetch_failures where fetch_failures.url = articles.url order by id desc limit 1)
-           from articles where id = ? and status = 'removed'""",
+        f"""select articles.last_changed, {REMOVED_BECAUSE}
+            from articles join changes on changes.article_id = articles.id and changes.kind = 'removed'
+            where articles.id = ? and articles.status = 'removed' order by changes.id desc limit 1""",
         [_article_id(archive, url)],
     ).fetchone()
     return (row[0], row[1] or "") if row else None
