@@ -223,7 +223,7 @@ def scrape(urls: tuple[str, ...], fmt: str, site: str) -> None:
 @main.command()
 @click.option("--since", help="Only changes this recent: 7d, 24h, 30m, or an ISO date.")
 @click.option("--kind", type=click.Choice(["new", "edited", "removed", "restored", "recleaned"]))
-@click.option("--suspect", is_flag=True, help="The edits the mass-change guard held back instead.")
+@click.option("--suspect", is_flag=True, help="The edits and removals the mass-change guard held back instead.")
 @click.option("--crawl", "crawl_id", type=int, help="Only changes of this crawl.")
 @click.option("--site", help="Only this site's articles.")
 @click.option("--limit", default=50, show_default=True)
@@ -239,7 +239,7 @@ def changes(
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    columns = ["detected_at", "kind", "fields", "words_added", "words_removed", "version", "same_as", "title", "url"]
+    columns = ["detected_at", "kind", "fields", "words_added", "words_removed", "version", "same_as", "reason", "title", "url"]
     if fmt == "csv":
         writer = csv.writer(sys.stdout)
         writer.writerow(columns)
@@ -251,7 +251,8 @@ def changes(
         fields = f" [{', '.join(row['fields'])}]" if row["fields"] else ""
         words = f" +{row['words_added']}/-{row['words_removed']} words" if row["fields"] else ""
         same = f" (= v{row['same_as']})" if row["same_as"] else ""  # an edit undone, or two versions by turns
-        click.echo(f"{row['detected_at']}  {row['kind']:<8} v{row['version'] or '-'}{same}{fields}{words}  {row['title']}\n    {row['url']}")
+        gone = f" gone: {row['reason'] or 'unknown'}" if row["version"] is None else ""  # a removal, held back or not
+        click.echo(f"{row['detected_at']}  {row['kind']:<8} v{row['version'] or '-'}{same}{gone}{fields}{words}  {row['title']}\n    {row['url']}")
 
 
 @main.command()
@@ -314,7 +315,10 @@ def history(url: str, db: str) -> None:
         changed = f"[{', '.join(fields)}]  " if fields else ""
         changed += f"(= v{row['same_as']})  " if row["same_as"] else ""
         version = "--" if row["version"] is None else f"v{row['version']}"  # a removal makes no version
-        click.echo(f"{version:<3} {row['detected_at']}  crawl {row['crawl_id']:<4} {row['kind']:<9} {changed}{row['title'] or row['reason'] or ''}".rstrip())
+        what = row["title"] or row["reason"] or ""
+        if row["version"] is None and row["kind"] == "suspect":
+            what = f"removal held back: {what}"
+        click.echo(f"{version:<3} {row['detected_at']}  crawl {row['crawl_id']:<4} {row['kind']:<9} {changed}{what}".rstrip())
 
 
 @main.command()
@@ -346,10 +350,13 @@ def sites() -> None:
 @db_option
 @one_line_errors
 def accept(crawl_id: int, db: str) -> None:
-    """Accept the edits the mass-change guard held back in a crawl as edits after all."""
+    """Accept the edits and removals the mass-change guard held back in a crawl after all.
+
+    A held-back removal of an article read since (the site came back) stays held back.
+    """
     with Archive.open(db, create=False) as archive:
-        count = archive.accept(crawl_id)
-    click.echo(f"accepted {count} edit(s) of crawl {crawl_id}")
+        edits, removals = archive.accept(crawl_id)
+    click.echo(f"accepted {edits} edit(s) and {removals} removal(s) of crawl {crawl_id}")
 
 
 @main.command()

@@ -69,6 +69,13 @@ def render_held_back(crawl: dict[str, Any], held: list[Any]) -> str:
     """The mass-change guard's warning: what it held back, and how to look and accept."""
     lines = []
     for group in held:
+        if group.kind == "removed":
+            lines.append(
+                f"warning: {group.count} of {group.checked} articles checked would be removed: the site blocking "
+                "the crawler, down behind a redirect, or moved to new addresses, not journalism? "
+                "Held back as suspect: the articles stay live."
+            )
+            continue
         lines.append(
             f"warning: {group.count} of {group.checked} articles checked changed in the same fields "
             f"({', '.join(group.fields)}): a redesign or a cleaner bug, not journalism? Held back as suspect."

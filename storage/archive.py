@@ -33,6 +33,12 @@ JSON_FIELDS = ("highlights", "body", "categories")
 #: another article (its slug changed); a 404 needs a second sight (`record_failures`).
 GONE_AT_ONCE = (301, 308, 410)
 
+#: The articles whose removal the mass-change guard held back in crawl `?`.
+HELD_REMOVALS = "select article_id from changes where crawl_id = ? and kind = 'suspect' and version_id is null"
+#: When an article last changed, by the changes that count: its versions and its removals.
+LAST_CHANGE = """select max(detected_at) from changes
+                 where changes.article_id = articles.id and (changes.version_id is not null or changes.kind = 'removed')"""
+
 #: JSON for the archive's text columns, readable as it is in SQL and Datasette (no \u escapes).
 #: One encoder for every write: `json.dumps` with options builds a new one per call.
 _encode_json = json.JSONEncoder(ensure_ascii=False).encode
@@ -125,7 +131,9 @@ class RecheckPolicy:
 
 @dataclass(frozen=True)
 class MassChangeGuard:
-    """Too many articles edited in the same fields in one crawl: a redesign, not journalism."""
+    """Too many articles edited in the same fields in one crawl: a redesign, not journalism.
+    Too many removed in one crawl: the site blocking the crawler, down behind a redirect, or
+    moved to new addresses, not journalism either."""
 
     share: float = 0.3
     min_articles: int = 5
@@ -133,9 +141,12 @@ class MassChangeGuard:
 
 @dataclass(frozen=True)
 class HeldBack:
+    """What the mass-change guard held back in a crawl: edits in the same `fields`, or removals."""
+
     fields: tuple[str, ...]
     count: int
     checked: int
+    kind: str = "edited"
 
 
 @contextmanager
@@ -266,18 +277,25 @@ class Archive:
         guard: MassChangeGuard | None = None,
         error: str = "",
     ) -> tuple[dict[str, Any], list[HeldBack]]:
-        """Close the crawl's row; first hold back mass edits as `suspect` (see MassChangeGuard)."""
+        """Close the crawl's row; first hold back mass edits and removals as `suspect` (see
+        MassChangeGuard)."""
         with self._transaction():
-            held = self._hold_mass_edits(crawl_id, guard) if guard else []
+            held = self._hold_mass_changes(crawl_id, guard) if guard else []
             self.db.execute(
                 "update crawls set status = ?, finished = ?, stats = ?, error = ? where id = ?",
                 [status, utcnow(), json.dumps(stats or {}, default=str), error or None, crawl_id],
             )
         return self.crawl(crawl_id), held
 
-    def _hold_mass_edits(self, crawl_id: int, guard: MassChangeGuard) -> list[HeldBack]:
+    def _hold_mass_changes(self, crawl_id: int, guard: MassChangeGuard) -> list[HeldBack]:
         crawl = self.crawl(crawl_id)
         checked = crawl["new"] + crawl["edited"] + crawl["unchanged"] + crawl["restored"]
+        held = self._hold_mass_edits(crawl_id, guard, checked)
+        if removals := self._hold_mass_removals(crawl_id, guard, checked + crawl["removed"]):
+            held.append(removals)
+        return held
+
+    def _hold_mass_edits(self, crawl_id: int, guard: MassChangeGuard, checked: int) -> list[HeldBack]:
         groups = self.db.execute(
             "select fields, count(*) from changes where crawl_id = ? and kind = 'edited' group by fields", [crawl_id]
         ).fetchall()
@@ -296,17 +314,59 @@ class Archive:
             )
         return held
 
-    def accept(self, crawl_id: int) -> int:
-        """Accept a crawl's suspect edits as edits after all; returns how many."""
+    def _hold_mass_removals(self, crawl_id: int, guard: MassChangeGuard, checked: int) -> HeldBack | None:
+        """Undo the crawl's removals if there are too many: the articles are live again, their
+        `gone_since` kept (a read of the article clears it), and each removal is a `suspect`
+        change (no version) that `accept` can still make a removal."""
+        removed = "select article_id from changes where crawl_id = ? and kind = 'removed'"
+        count = self.db.execute(f"select count(*) from ({removed})", [crawl_id]).fetchone()[0]
+        if count < guard.min_articles or count <= guard.share * checked:
+            return None
+        self.db.execute("update changes set kind = 'suspect' where crawl_id = ? and kind = 'removed'", [crawl_id])
+        self.db.execute(
+            f"""update articles set status = 'live', gone_since = coalesce(gone_since, last_changed),
+                       last_changed = ({LAST_CHANGE})
+                where id in ({HELD_REMOVALS})""",
+            [crawl_id],
+        )
+        self.db.execute(
+            "update crawls set removed = removed - ?, suspect = suspect + ? where id = ?", [count, count, crawl_id]
+        )
+        return HeldBack((), count, checked, kind="removed")
+
+    def accept(self, crawl_id: int) -> tuple[int, int]:
+        """Accept what the mass-change guard held back in a crawl after all: its suspect edits
+        as edits, its suspect removals as removals. A held-back removal of an article read
+        since (the site came back) stays suspect. Returns (edits, removals) accepted."""
         self.crawl(crawl_id)
         with self._transaction():
-            count = self.db.execute(
-                "update changes set kind = 'edited' where crawl_id = ? and kind = 'suspect'", [crawl_id]
+            edits = self.db.execute(
+                "update changes set kind = 'edited' where crawl_id = ? and kind = 'suspect' and version_id is not null",
+                [crawl_id],
+            ).rowcount
+            still_gone = [
+                article_id
+                for (article_id,) in self.db.execute(
+                    f"select id from articles where id in ({HELD_REMOVALS}) and status = 'live' and gone_since is not null",
+                    [crawl_id],
+                )
+            ]
+            removals = self.db.execute(
+                """update changes set kind = 'removed' where crawl_id = ? and kind = 'suspect' and version_id is null
+                   and article_id in (select value from json_each(?))""",
+                [crawl_id, json.dumps(still_gone)],
             ).rowcount
             self.db.execute(
-                "update crawls set edited = edited + ?, suspect = suspect - ? where id = ?", [count, count, crawl_id]
+                """update articles set status = 'removed', last_changed = (
+                       select detected_at from changes where article_id = articles.id and crawl_id = ? and kind = 'removed')
+                   where id in (select value from json_each(?))""",
+                [crawl_id, json.dumps(still_gone)],
             )
-        return count
+            self.db.execute(
+                "update crawls set edited = edited + ?, removed = removed + ?, suspect = suspect - ? where id = ?",
+                [edits, removals, edits + removals, crawl_id],
+            )
+        return edits, removals
 
     def mark_dead_runs(self) -> int:
         """Crawls still `running` while we hold the crawl lock died without closing: say so."""

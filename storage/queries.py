@@ -53,9 +53,10 @@ def changes(
     suspect: bool = False,
     limit: int = 100,
 ) -> list[dict[str, Any]]:
-    """Flagged changes of finished crawls, newest first, with the article's title and URL.
+    """Flagged changes of finished crawls, newest first, with the article's title and URL,
+    and for a removal (which makes no version) `reason`, what showed it.
 
-    `suspect=True` lists the edits the mass-change guard held back instead.
+    `suspect=True` lists the edits and removals the mass-change guard held back instead.
     """
     kinds = ["suspect"] if suspect else [kind] if kind else list(FLAGS)
     where = [f"changes.kind in ({', '.join('?' * len(kinds))})", "crawls.status != 'running'"]
@@ -73,7 +74,8 @@ def changes(
     sql = f"""
         select changes.id, changes.detected_at, changes.kind, changes.fields, changes.significance,
                changes.words_added, changes.words_removed, changes.diff, changes.crawl_id,
-               articles.url, articles.title, versions.version, {SAME_AS}
+               articles.url, articles.title, versions.version, {SAME_AS},
+               case when changes.version_id is null then {REMOVED_BECAUSE} end as reason
         from changes
         join articles on articles.id = changes.article_id
         join crawls on crawls.id = changes.crawl_id
@@ -108,7 +110,7 @@ def history(archive: Archive, url: str) -> list[dict[str, Any]]:
             f"""select versions.version, changes.detected_at, changes.crawl_id, versions.title,
                       versions.content_hash, changes.kind, changes.fields, changes.words_added,
                       changes.words_removed, {SAME_AS},
-                      case when changes.kind = 'removed' then {REMOVED_BECAUSE} end as reason
+                      case when changes.version_id is null then {REMOVED_BECAUSE} end as reason
                from changes
                join articles on articles.id = changes.article_id
                join crawls on crawls.id = changes.crawl_id
@@ -179,7 +181,8 @@ def failures(archive: Archive, crawl_id: int | None = None, limit: int = 100) ->
     """The fetches each crawl's summary counted as failed, newest first.
 
     `fetch_failures` keeps every failed fetch, the 410 or second 404 that removed an article
-    included (the evidence for it); that one is a removal, listed by `changes`, not here.
+    included (the evidence for it); that one is a removal, listed by `changes`, not here, as is
+    a removal the mass-change guard held back (`changes --suspect`).
     """
     if crawl_id is not None:
         archive.crawl(crawl_id)
@@ -190,7 +193,8 @@ def failures(archive: Archive, crawl_id: int | None = None, limit: int = 100) ->
             f"""select f.crawl_id, f.url, f.status, f.reason, f.failed_at from fetch_failures f
                 where not exists (
                     select 1 from changes c join articles a on a.id = c.article_id
-                    where c.crawl_id = f.crawl_id and c.kind = 'removed' and a.url = f.url
+                    where c.crawl_id = f.crawl_id and c.version_id is null and c.kind in ('removed', 'suspect')
+                      and a.url = f.url
                 ) {where}
                 order by f.id desc limit ?""",
             [*params, limit],

@@ -265,6 +265,71 @@ def test_a_few_real_edits_in_one_crawl_are_not_suspect(live_site: StandinServer,
     assert (row["edited"], row["suspect"]) == (4, 0)
 
 
+def test_a_site_answering_410_to_everything_removes_nothing_it_is_held_back(live_site: StandinServer, db_path: Path) -> None:
+    """A firewall or a plugin that answers 410 to every page, a site taken down for a while:
+    one crawl that would remove most of what it checked is held back as suspect, as a mass
+    edit is. The articles stay live, and the site's return flags nothing."""
+    first = crawl(live_site, db_path)
+    live_site.fail("*", 410, b"<html><body><h1>Gone</h1></body></html>")
+    result = newsdelta("crawl", "--base-url", live_site.url, "--db", str(db_path))
+    count = first["new"]
+    assert f"warning: {count} of {count} articles checked would be removed" in result.stderr
+    with open_archive(db_path) as archive:
+        storm = archive.crawl(first["id"] + 1)
+        assert {row["status"] for row in archive.db.query("select status from articles")} == {"live"}
+    assert (storm["removed"], storm["suspect"]) == (0, count)
+    assert re.search(rf"^  suspect +{count}  \(held back", result.stdout, re.M)
+    assert result.returncode == 1  # not one page could be read: the crawl failed, and says so
+    held = json.loads(newsdelta("changes", "--suspect", "--db", str(db_path), "--format", "json", "--limit", "1000").stdout)
+    assert len(held) == count and {(r["version"], r["reason"]) for r in held} == {(None, "HTTP 410")}
+    assert newsdelta("changes", "--kind", "removed", "--db", str(db_path)).stdout == "no changes\n"
+    failed = newsdelta("failures", "--crawl", str(storm["id"]), "--db", str(db_path)).stdout
+    assert live_site.url in failed and "/india-" not in failed  # the sitemap and listing, no article
+    history = newsdelta("history", live_site.article_url(SEED), "--db", str(db_path)).stdout.splitlines()
+    assert history[-1].endswith("suspect   removal held back: HTTP 410")
+    live_site.heal()
+    back = crawl(live_site, db_path)
+    assert (back["restored"], back["removed"], back["edited"], back["unchanged"]) == (0, 0, 0, count)
+    accepted = newsdelta("accept", str(storm["id"]), "--db", str(db_path))  # too late: the site is back
+    assert accepted.stdout == f"accepted 0 edit(s) and 0 removal(s) of crawl {storm['id']}\n"
+    assert article(db_path, live_site.article_url(SEED))["status"] == "live"
+
+
+def test_a_permalink_change_across_the_site_holds_back_the_old_addresses_removals(
+    live_site: StandinServer, db_path: Path
+) -> None:
+    """Every article answers a 301 to a new address: new articles at the new addresses, and
+    the old ones' removals held back until someone accepts them."""
+    first = crawl(live_site, db_path)
+    count = first["new"]
+    old = [live_site.article_url(a.slug) for a in live_site.site.articles()]
+    for moved in live_site.site.articles():
+        live_site.site.move_article(moved.slug, f"{moved.slug}-2")
+    row = crawl(live_site, db_path)
+    assert (row["new"], row["removed"], row["suspect"], row["failed"]) == (count, 0, count, 0)
+    assert {article(db_path, url)["status"] for url in old} == {"live"}
+    accepted = newsdelta("accept", str(row["id"]), "--db", str(db_path))
+    assert accepted.stdout == f"accepted 0 edit(s) and {count} removal(s) of crawl {row['id']}\n"
+    assert {article(db_path, url)["status"] for url in old} == {"removed"}
+    with open_archive(db_path) as archive:
+        assert (archive.crawl(row["id"])["removed"], archive.crawl(row["id"])["suspect"]) == (count, 0)
+    removed = json.loads(newsdelta("changes", "--kind", "removed", "--db", str(db_path), "--format", "json", "--limit", "1000").stdout)
+    assert sorted(r["url"] for r in removed) == sorted(old)
+    assert {r["reason"] for r in removed} == {f"moved to {url[:-1]}-2/" for url in old}
+    shown = newsdelta("show", old[0], "--db", str(db_path))
+    assert f"removed this article ({article(db_path, old[0])['last_changed']}: moved to {old[0][:-1]}-2/)" in shown.stderr
+    again = newsdelta("accept", str(row["id"]), "--db", str(db_path))
+    assert again.stdout == f"accepted 0 edit(s) and 0 removal(s) of crawl {row['id']}\n"
+
+
+def test_a_few_real_removals_in_one_crawl_are_not_suspect(live_site: StandinServer, db_path: Path) -> None:
+    first = crawl(live_site, db_path)
+    for target in live_site.site.articles()[:5]:
+        live_site.site.remove_article(target.slug, status=410)
+    row = crawl(live_site, db_path)
+    assert (row["removed"], row["suspect"], row["unchanged"]) == (5, 0, first["new"] - 5)
+
+
 def test_an_edit_undone_is_shown_as_the_version_it_returns_to(live_site: StandinServer, db_path: Path) -> None:
     """Editors undo edits, headline tests and caches that disagree serve two versions by
     turns: the version that repeats an earlier one says which (`same_as`), so a reader sees
