@@ -17,7 +17,7 @@ from twisted.python.failure import Failure
 
 class QuietLogFormatter(LogFormatter):
     """Scrapy's `LogFormatter`; its two messages for every page, "Crawled (200) …" and
-    "Scraped from …" (both DEBUG), only when LOG_LEVEL shows DEBUG.
+    "Scraped from …" (both DEBUG), only when LOG_LEVEL shows DEBUG, and a dropped item in one line.
 
     Scrapy sets the root logger to pass everything and filters in its handler, so each page's
     DEBUG messages built log records, with a walk up the stack for their caller, that the
@@ -37,6 +37,11 @@ class QuietLogFormatter(LogFormatter):
 
     def scraped(self, item: Any, response: Response | Failure | None, spider: Spider) -> LogFormatterResult | None:  # type: ignore[override]
         return super().scraped(item, response, spider) if self.debug else None
+
+    def dropped(self, item: Any, exception: BaseException, response: Response | Failure | None, spider: Spider) -> LogFormatterResult:
+        """Scrapy's "Dropped: REASON" without the item after it: the reason names the page, and
+        an article's item (its document and its compressed page) printed whole is no reading."""
+        return {**super().dropped(item, exception, response, spider), "msg": "Dropped: %(exception)s"}
 
 
 class OneLineNetworkErrors(logging.Filter):

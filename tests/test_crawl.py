@@ -309,3 +309,5 @@ def test_pages_and_items_are_logged_only_where_debug_messages_show(level: str | 
         assert scraped["args"]["src"] is response and crawled["args"]["request"] is request
     dropped = formatter.dropped({"url": "x"}, DropItem("a second copy"), response, spider)
     assert dropped is not None and dropped["level"] == logging.WARNING  # other messages as Scrapy's
+    # One line: an article's item (its document and its compressed page) printed whole is no reading.
+    assert dropped["msg"] % dropped["args"] == "Dropped: a second copy"
