@@ -212,6 +212,44 @@ def test_an_article_whose_slug_changed_is_removed_at_the_old_url_and_new_at_the_
     assert (again["new"], again["removed"], again["edited"], again["failed"]) == (0, 0, 0, 0)
 
 
+def test_an_article_whose_page_names_another_address_as_its_own_moves_there_on_a_second_sight(
+    live_site: StandinServer, db_path: Path
+) -> None:
+    """The old address still answers 200, but its page's canonical URL is a new one: the
+    article is archived there, and the old row, which no fetch would ever update again, is
+    removed when the page says so twice an hour apart."""
+    crawl(live_site, db_path)
+    new_slug = "india-deepens-defence-ties-with-japan-and-south-korea"
+    old_url, new_url = live_site.article_url(SEED), live_site.article_url(new_slug)
+    page = respond(live_site.site, live_site.url, f"/{SEED}/", {})[3]
+    live_site.site.move_article(SEED, new_slug)  # listed at its new address only
+    live_site.fail(f"/{SEED}/", 200, page.replace(f'rel="canonical" href="{old_url}"'.encode(), f'rel="canonical" href="{new_url}"'.encode()))
+    once = crawl(live_site, db_path, **NOW)
+    assert kinds(db_path, once["id"]) == [("new", new_url, [])]
+    assert article(db_path, old_url)["status"] == "live"  # one sight may be a plugin's glitch
+    twice = crawl(live_site, db_path, **NOW)
+    assert kinds(db_path, twice["id"]) == [("removed", old_url, [])]
+    assert (twice["removed"], twice["new"], twice["failed"]) == (1, 0, 0)
+    with open_archive(db_path) as archive:
+        evidence = [row["reason"] for row in archive.db.query("select reason from fetch_failures where url = ?", [old_url])]
+    assert evidence == [f"moved to {new_url} (the page's canonical URL)"] * 2
+
+
+def test_a_theme_that_names_the_home_page_as_every_articles_canonical_url_changes_nothing(
+    live_site: StandinServer, db_path: Path
+) -> None:
+    """Every article's page says its address is the home page (a theme or SEO plugin gone
+    wrong): each article stays filed under its own URL. Before, the home page was archived as
+    one new "article" and every other page dropped as its duplicate, none of them checked."""
+    first = crawl(live_site, db_path)
+    for each in live_site.site.articles():
+        url = live_site.article_url(each.slug)
+        page = respond(live_site.site, live_site.url, f"/{each.slug}/", {})[3]
+        live_site.fail(f"/{each.slug}/", 200, page.replace(f'rel="canonical" href="{url}"'.encode(), f'rel="canonical" href="{live_site.url}/"'.encode()))
+    row = crawl(live_site, db_path)
+    assert (row["new"], row["edited"], row["unchanged"], row["failed"]) == (0, 0, first["new"], 0)
+
+
 def test_a_page_that_cannot_be_read_after_a_redirect_is_a_failure_of_the_article_asked_for(
     live_site: StandinServer, db_path: Path
 ) -> None:

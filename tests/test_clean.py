@@ -50,6 +50,27 @@ def test_seed_page_renders_exactly_the_seed_text() -> None:
     assert strip_lines(render_text(document)) == strip_lines(GOLDEN.read_text("utf-8"))
 
 
+@pytest.mark.parametrize(
+    "canonical, filed_under",
+    [
+        ("https://indbiz.gov.in/india-strengthens-defence-ties-with-japan-south-korea/", "canonical"),
+        ("/india-deepens-defence-ties-with-japan-and-south-korea/", "https://indbiz.gov.in/india-deepens-defence-ties-with-japan-and-south-korea/"),
+        ("https://indbiz.gov.in/", "fetched"),  # a theme that names the home page for every article
+        ("https://indbiz.gov.in/category/economy/", "fetched"),  # a listing
+        ("https://indbiz.gov.in/?p=4521", "fetched"),  # a shortlink, no article address of the profile
+        ("https://elsewhere.example/india-strengthens-defence-ties-with-japan-south-korea/", "fetched"),  # another host
+    ],
+)
+def test_the_canonical_url_is_trusted_when_it_is_an_article_address_on_the_fetched_host(canonical: str, filed_under: str) -> None:
+    html, expected = load("seed")
+    fetched = "https://indbiz.gov.in/india-strengthens-defence-ties-with-japan-south-korea/?utm_source=x"
+    original = b'<link rel="canonical" href="https://indbiz.gov.in/india-strengthens-defence-ties-with-japan-south-korea/" />'
+    assert original in html
+    page = html.replace(original, f'<link rel="canonical" href="{canonical}" />'.encode())
+    url = clean(page, fetched, INDBIZ, content_type=expected["content_type"]).url
+    assert url == {"canonical": canonical, "fetched": fetched}.get(filed_under, filed_under)
+
+
 def test_charset_is_found_in_the_page_when_the_header_has_none() -> None:
     html, expected = load("spices-windows-1252")
     assert b"\x93ready-to-use\x94" in html  # curly quotes as windows-1252 bytes

@@ -204,11 +204,22 @@ class _Extraction:
         )
 
     def _canonical(self) -> str:
-        """`<link rel=canonical>` when it stays on the fetched host; the fetched URL otherwise."""
+        """`<link rel=canonical>` when it is an article's address on the fetched host; the
+        fetched URL otherwise.
+
+        Themes and SEO plugins get it wrong: a theme that prints the home page (or a listing)
+        as every article's canonical URL would otherwise file every article under that one
+        address, and the archive would take them for one article edited again and again.
+        """
         canonical = urljoin(self.url, self.meta.canonical) if self.meta.canonical else ""
-        if canonical and urlsplit(canonical).netloc == urlsplit(self.url).netloc:
+        if canonical and urlsplit(canonical).netloc == urlsplit(self.url).netloc and self._article_address(canonical):
             return canonical.split("#")[0]
         return self.url.split("#")[0]
+
+    def _article_address(self, url: str) -> bool:
+        if self.profile is not None:
+            return self.profile.is_article_url(url)
+        return urlsplit(url).path not in ("", "/")
 
 
 def _node_text(node: etree._Element | str) -> str:

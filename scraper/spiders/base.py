@@ -166,15 +166,20 @@ class ArticleSpider(scrapy.Spider):
         return self.failure(asked, f"{reason}{where}", response.status)
 
     def moved_away(self, response: Response, url: str) -> FetchFailure | None:
-        """An archived article asked for at its address, redirected to another article's:
-        its slug changed (WordPress redirects the old one), so it is gone from there.
+        """An archived article asked for at its address, whose page is now another article's
+        (`url`, the document's canonical URL): it is gone from there.
 
+        Redirected there, its slug changed (WordPress redirects the old one): gone at once
+        after a permanent redirect. Answered in place by a page that names another address as
+        its own: gone when seen so twice an hour apart, as after a 404 (`record_failures`).
         Only a change of path counts: a redirect to the same path on another scheme or host
         (a site moving to https) is the same article, whatever the archive then makes of it.
         """
         asked = requested_url(response)
-        if asked == response.url or asked not in self.known.live or urlsplit(asked).path == urlsplit(url).path:
+        if asked not in self.known.live or urlsplit(asked).path == urlsplit(url).path:
             return None
+        if asked == response.url:
+            return self.failure(asked, f"moved to {url} (the page's canonical URL)", response.status, gone=True)
         reason = response.meta["redirect_reasons"][0]  # an HTTP status, or "meta refresh"
         return self.failure(asked, f"moved to {url}", reason if isinstance(reason, int) else None, gone=True)
 
