@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -293,6 +294,28 @@ def test_a_redesign_that_changes_every_body_is_held_back_as_suspect(live_site: S
         assert (archive.crawl(row["id"])["edited"], archive.crawl(row["id"])["suspect"]) == (first["new"], 0)
     unknown = newsdelta("accept", "999", "--db", str(db_path))
     assert (unknown.returncode, unknown.stderr.strip()) == (1, f"newsdelta: error: no crawl 999 in {db_path}")
+
+
+def test_what_plugins_append_to_an_article_moving_with_every_reader_and_post_is_no_edit(
+    live_site: StandinServer, db_path: Path
+) -> None:
+    """The twentytwentyone theme's pages carry what popular plugins append to the content:
+    view, vote and share counters, a share bar, a related-posts list. Readers move the counters
+    and a new post moves every list: the pages change, the articles do not."""
+    live_site.site.set_theme("twentytwentyone")
+    first = crawl(live_site, db_path)
+    seed_page = respond(live_site.site, live_site.url, f"/{SEED}/", {})[3]
+    live_site.site.count_views(37)
+    newest = live_site.site.articles()[0]
+    live_site.site.add_article(replace(newest, slug="a-new-post", title="A new post", published=newest.published))
+    assert respond(live_site.site, live_site.url, f"/{SEED}/", {})[3] != seed_page  # counters and related posts moved
+    live_site.reset_hits()
+    row = crawl(live_site, db_path)
+    assert live_site.hits[("article", 200)] == first["new"] + 1  # every page fetched whole, none a 304
+    assert (row["new"], row["edited"], row["suspect"], row["unchanged"]) == (1, 0, 0, first["new"])
+    with open_archive(db_path) as archive:
+        body = json.loads(archive.db["articles"].get(1)["body"])
+    assert not [line for line in body if re.search(r"Post Views|votes|Related posts|Spread the word|^Share", line)]
 
 
 def test_a_few_real_edits_in_one_crawl_are_not_suspect(live_site: StandinServer, db_path: Path) -> None:

@@ -44,6 +44,19 @@ ALWAYS_PRUNE = (
     # Highlight boxes some themes put inside the content: they are the `highlights` field.
     ".key-highlights",
     ".highlights",
+    # What popular plugins append to the content: counters that move with every reader (Post
+    # Views Counter, WP-PostRatings, Shared Counts), share bars (AddToAny, Sassy Social Share,
+    # Social Warfare), lists that move with every new post (YARPP, Contextual Related Posts),
+    # and reading times (Reading Time WP). Kept, each would make an edit of nothing.
+    ".post-views",
+    ".post-ratings",
+    ".shared-counts-wrap",
+    ".addtoany_share_save_container",
+    ".heateor_sss_sharing_container",
+    ".swp_social_panel",
+    ".yarpp-related",
+    ".crp_related",
+    ".rt-reading-time",
 )
 
 #: "Also read: <link>" inserts some plugins put between paragraphs.

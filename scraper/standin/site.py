@@ -149,6 +149,8 @@ class StandinSite:
         #: Old slug → new slug: WordPress answers an old slug with a 301 (`wp_old_slug_redirect`).
         self._moved: dict[str, str] = {}
         self.revision = 0
+        #: Reads of the site so far, as view-count plugins show them on the pages (`count_views`).
+        self.views = 0
         self.theme = "indbiz"
         self.sitemap_style = "core"
         #: Traps real sites set: `/page/N/` that never ends, listing links with tracking parameters.
@@ -193,7 +195,7 @@ class StandinSite:
     def etag(self, article: StandinArticle) -> str:
         """Changes with the article and with the sidebar's Recent Articles, as a page cache's would."""
         recent = ",".join(f"{a.slug}:{a.revision}" for a in self.recent())
-        key = f"{article.slug}:{article.revision}:{recent}:{self.theme}"
+        key = f"{article.slug}:{article.revision}:{recent}:{self.theme}:{self.views}"
         return '"' + hashlib.sha1(key.encode()).hexdigest()[:20] + '"'
 
     # -- changing (the API tests and the demo use) --------------------------------------------
@@ -205,6 +207,12 @@ class StandinSite:
         with self._lock:
             self.theme = theme
             self._reindex()
+
+    def count_views(self, reads: int = 1) -> None:
+        """Readers read the site: the counters plugins print on its pages move (views, votes,
+        shares), as the twentytwentyone theme's pages show them."""
+        with self._lock:
+            self.views += reads
 
     def set_sitemap_style(self, style: str) -> None:
         """Name the sitemaps as WordPress core does, or as the Yoast SEO plugin does."""
@@ -362,6 +370,7 @@ class StandinSite:
             "url": base_url,
             "categories": self.categories(),
             "recent": self.recent(),
+            "views": self.views,
             "year": max((a.published.year for a in self._newest_first[:1]), default=2024),
         }
 
