@@ -127,6 +127,24 @@ def test_a_page_cut_short_with_http_200_flags_nothing(live_site: StandinServer, 
     assert article(db_path, live_site.article_url(SEED))["version_count"] == 1
 
 
+def test_an_article_made_password_protected_is_a_failure_not_an_edit(live_site: StandinServer, db_path: Path) -> None:
+    """An editor hides an article behind WordPress' "Password protected" visibility (a legal
+    review, say): its page shows "Protected: TITLE" and a password form. Nothing of the article
+    changed; when it is public again, nothing did."""
+    crawl(live_site, db_path)
+    url = live_site.article_url(SEED)
+    live_site.site.protect_article(SEED)
+    hidden = crawl(live_site, db_path, **NOW)
+    assert (hidden["edited"], hidden["suspect"], hidden["removed"], hidden["failed"]) == (0, 0, 0, 1)
+    listed = newsdelta("failures", "--crawl", str(hidden["id"]), "--db", str(db_path)).stdout
+    assert listed.rstrip().endswith(f"200  {url}  extraction failed: the article is password protected")
+    assert crawl(live_site, db_path, **NOW)["removed"] == 0  # a failure, however often
+    live_site.site.protect_article(SEED, False)
+    public = crawl(live_site, db_path, **NOW)
+    assert (public["edited"], public["restored"], public["failed"]) == (0, 0, 0)
+    assert article(db_path, url)["version_count"] == 1
+
+
 def test_a_timeout_flags_nothing(live_site: StandinServer, db_path: Path) -> None:
     crawl(live_site, db_path)
     target = live_site.site.articles()[5]

@@ -71,6 +71,17 @@ def test_the_canonical_url_is_trusted_when_it_is_an_article_address_on_the_fetch
     assert url == {"canonical": canonical, "fetched": fetched}.get(filed_under, filed_under)
 
 
+def test_a_password_protected_post_is_no_article_to_archive() -> None:
+    """WordPress marks the page of a "Password protected" post with `post-password-required`;
+    what it shows ("Protected: TITLE", a password form) is not the article."""
+    html, expected = load("seed")
+    body_tag = re.search(rb'<body class="([^"]*)"', html)
+    assert body_tag is not None
+    protected = html.replace(body_tag[0], b'<body class="' + body_tag[1] + b' post-password-required"')
+    with pytest.raises(ExtractionError, match=r"^the article is password protected$"):
+        clean(protected, expected["fetched_url"], INDBIZ, content_type=expected["content_type"])
+
+
 def test_charset_is_found_in_the_page_when_the_header_has_none() -> None:
     html, expected = load("spices-windows-1252")
     assert b"\x93ready-to-use\x94" in html  # curly quotes as windows-1252 bytes

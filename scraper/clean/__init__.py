@@ -26,7 +26,7 @@ from scraper.clean.density import main_content
 from scraper.clean.errors import ExtractionError, NotAnArticle
 from scraper.clean.metadata import PageMetadata, read_metadata
 from scraper.clean.parse import decode, parse_page
-from scraper.clean.select import Found, PageSelector, select, text_of
+from scraper.clean.select import Found, PageSelector, class_names, select, text_of
 from scraper.document import Document, Image, RecentArticle
 from scraper.sites import Selectors, SiteProfile
 from scraper.text import normalise_text
@@ -76,6 +76,8 @@ def clean(
     marked = meta.ld_article or any(sel.article and select(page, sel.article) for _, sel in layers)
     if not marked and (profile is None or profile.require_article_marker):
         raise NotAnArticle("not an article page")
+    if _password_required(page):
+        raise ExtractionError("the article is password protected")
     return _Extraction(page, url, meta, layers, profile).document(summary_hint)
 
 
@@ -220,6 +222,14 @@ class _Extraction:
         if self.profile is not None:
             return self.profile.is_article_url(url)
         return urlsplit(url).path not in ("", "/")
+
+
+def _password_required(page: etree._Element) -> bool:
+    """WordPress' class for a post whose visibility is "Password protected" (`body_class`): its
+    page shows a password form and "Protected: TITLE", not the article. Read as it is, that
+    would be an edit of the title and the body."""
+    body = page.find("body")
+    return body is not None and "post-password-required" in class_names(body.get("class") or "")
 
 
 def _node_text(node: etree._Element | str) -> str:

@@ -52,6 +52,8 @@ class StandinArticle:
     encoding: str = "utf-8"
     revision: int = 0
     post_id: int = 0
+    #: WordPress' "Password protected" visibility: the page shows a password form instead.
+    password_protected: bool = False
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StandinArticle:
@@ -247,6 +249,11 @@ class StandinSite:
             self._gone[slug] = status
             self._reindex()
             return article
+
+    def protect_article(self, slug: str, protected: bool = True) -> None:
+        """An editor sets the article's visibility to "Password protected" (or back to public)."""
+        with self._lock:
+            self._update(self._require(slug), True, password_protected=protected)
 
     def move_article(self, slug: str, new_slug: str, **changes: Any) -> None:
         """An editor changes the article's slug (and perhaps its title, `changes`): its old
