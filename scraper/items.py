@@ -46,5 +46,8 @@ class FetchFailure:
 class NotModified:
     """A conditional request answered 304: the article was checked and has not changed."""
 
+    #: The archived article's URL, the one asked for with its validators.
     url: str
     checked_at: str = ""
+    #: Where the 304 came from, when a redirect led elsewhere ("" when it did not).
+    answered_at: str = ""

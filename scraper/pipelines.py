@@ -124,6 +124,8 @@ class ArchivePipeline:
             )
         elif isinstance(item, NotModified):
             self.batch.not_modified.append(item.url)
+            if item.answered_at:
+                self.batch.answered_at[item.url] = item.answered_at
         elif isinstance(item, FetchFailure):
             if item.gone:  # a removal, or its first sign: the archive decides, the summary counts it
                 self.spider.logger.info("gone: %s (%s)", item.url, item.reason)

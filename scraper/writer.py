@@ -48,6 +48,8 @@ class Batch:
     failures: list[Failure] = field(default_factory=list)
     #: URLs of articles that answered 304 Not Modified.
     not_modified: list[str] = field(default_factory=list)
+    #: Of those, the ones whose 304 came from another address after a redirect: URL → there.
+    answered_at: dict[str, str] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.fetched) + len(self.failures) + len(self.not_modified)
@@ -68,7 +70,7 @@ def write_batch(archive: Archive, config: WriterConfig, batch: Batch) -> Written
             for outcome in archive.record(config.crawl_id, batch.fetched):
                 counts[f"newsdelta/{outcome.kind}"] += 1
         if batch.not_modified:
-            archive.touch(config.crawl_id, batch.not_modified)
+            archive.touch(config.crawl_id, batch.not_modified, answered_at=batch.answered_at)
             counts["newsdelta/not_modified"] += len(batch.not_modified)
         if batch.failures:
             removed = archive.record_failures(

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import sqlite_utils
 
@@ -415,6 +416,7 @@ class Archive:
         outcomes: list[Outcome] = []
         with self._transaction():
             known = self._current(list(latest))
+            known.update(self._moved_home([url for url in latest if url not in known]))
             for url, item in latest.items():
                 outcomes.append(self._record_one(crawl_id, item, known.get(url), origin))
             self._index_new([outcome.url for outcome in outcomes if outcome.kind == "new"])
@@ -426,12 +428,52 @@ class Archive:
             )
         return outcomes
 
-    def touch(self, crawl_id: int, urls: Sequence[str], checked_at: str = "") -> None:
-        """Articles that answered 304 Not Modified: only `last_checked` moves."""
+    def _moved_home(self, urls: list[str]) -> dict[str, dict[str, Any]]:
+        """The articles among `urls` (new to the archive) that it holds under the same address
+        on another scheme or host of the site: `http://` for `https://`, `example.com` for
+        `www.example.com`. A site that moved there keeps its articles: each row takes its new
+        URL, and is then classified as any fetch of it is. Looked up only where the archive
+        holds another scheme or host at all, so a crawl of a site that never moved pays nothing.
+        """
+        origins = self._origins
+        twins = {
+            twin: url
+            for url in urls
+            if len(origins) > (_origin(url) in origins)  # the archive holds another scheme or host
+            for twin in _twins(url)
+            if _origin(twin) in origins
+        }
+        found: dict[str, dict[str, Any]] = {}
+        for twin, row in self._current(list(twins)).items() if twins else ():
+            url = twins[twin]
+            if url not in found:
+                self.db.execute("update articles set url = ? where id = ?", [url, row["id"]])
+                found[url] = {**row, "url": url}
+        return found
+
+    @cached_property
+    def _origins(self) -> set[str]:
+        """The schemes and hosts (`https://example.com`) of the archive's articles: read once,
+        then kept as articles are added (`_insert_article`)."""
+        return {_origin(url) for (url,) in self.db.execute("select url from articles")}
+
+    def touch(
+        self, crawl_id: int, urls: Sequence[str], checked_at: str = "", *, answered_at: dict[str, str] | None = None
+    ) -> None:
+        """Articles that answered 304 Not Modified: only `last_checked` moves.
+
+        `answered_at`: for a URL whose 304 came from another address after a redirect, that
+        address. When it is the same address on another scheme or host (the site moved to
+        https, say), the article takes it as its URL, as `record` does for a page fetched there.
+        """
+        moved = {url: there for url, there in (answered_at or {}).items() if there in _twins(url)}
         with self._transaction():
+            for url, there in moved.items():
+                if not self.db.execute("select 1 from articles where url = ?", [there]).fetchone():
+                    self.db.execute("update articles set url = ? where url = ?", [there, url])
             self.db.execute(
                 "update articles set last_checked = ?, gone_since = null where url in (select value from json_each(?))",
-                [checked_at or utcnow(), json.dumps(list(urls))],
+                [checked_at or utcnow(), json.dumps([moved.get(url, url) for url in urls])],
             )
             self.db.execute("update crawls set unchanged = unchanged + ? where id = ?", [len(urls), crawl_id])
 
@@ -576,6 +618,8 @@ class Archive:
             "last_changed": now,
             **validators,
         }
+        if "_origins" in self.__dict__:  # read already: keep it whole
+            self._origins.add(_origin(url))
         return self._insert("articles", columns)
 
     def _insert_version(
@@ -691,6 +735,21 @@ def _check_whole(path: Path) -> None:
     header_valid = header[24:28] == header[92:96]
     if header_valid and pages * page_size > path.stat().st_size:
         raise ArchiveError(f"{path}: not a newsdelta archive (damaged: truncated to {path.stat().st_size} bytes)")
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _twins(url: str) -> list[str]:
+    """`url` on the other scheme (http, https), on the host with or without `www.`, and both."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return []
+    schemes = [parts.scheme, "https" if parts.scheme == "http" else "http"]
+    hosts = [parts.netloc, parts.netloc[4:] if parts.netloc.startswith("www.") else f"www.{parts.netloc}"]
+    return [urlunsplit(parts._replace(scheme=scheme, netloc=host)) for scheme in schemes for host in hosts][1:]
 
 
 def _seconds_between(earlier: str, later: str) -> float:

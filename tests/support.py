@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
+import ipaddress
 import os
+import ssl
 import subprocess
 import sys
 from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from scraper.runner import CrawlOptions, run_crawl
 from scraper.standin import StandinServer
@@ -46,3 +54,30 @@ def run(*command: str, cwd: Path | None = None, env: dict[str, str] | None = Non
         timeout=timeout,
         check=False,
     )
+
+
+def tls_for_127_0_0_1(folder: Path) -> ssl.SSLContext:
+    """A server context with a self-signed certificate for 127.0.0.1 (Scrapy, like a browser
+    told to, does not verify it): the stand-in served over https."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "standin.crt", folder / "standin.key"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    return context

@@ -15,9 +15,9 @@ import pytest
 import scraper.clean.blocks as blocks
 from scraper.lock import EXIT_LOCKED, CrawlLock
 from scraper.reclean import reclean
-from scraper.standin import StandinServer
+from scraper.standin import StandinServer, StandinSite
 from scraper.standin.server import respond
-from tests.support import crawl, newsdelta, open_archive
+from tests.support import crawl, newsdelta, open_archive, tls_for_127_0_0_1
 
 SEED = "india-strengthens-defence-ties-with-japan-south-korea"
 #: Removals are confirmed by a second 404 at least this long after the first (an hour by default).
@@ -267,6 +267,32 @@ def test_a_theme_that_names_the_home_page_as_every_articles_canonical_url_change
         live_site.fail(f"/{each.slug}/", 200, page.replace(f'rel="canonical" href="{url}"'.encode(), f'rel="canonical" href="{live_site.url}/"'.encode()))
     row = crawl(live_site, db_path)
     assert (row["new"], row["edited"], row["unchanged"], row["failed"]) == (0, 0, first["new"], 0)
+
+
+@pytest.mark.parametrize("mode", ["full", "recheck"])
+def test_a_site_that_moved_to_https_keeps_its_articles(tmp_path: Path, db_path: Path, mode: str) -> None:
+    """The site moves to https: its old http addresses answer a 301 to the same path on
+    https, and its pages, sitemaps and canonical URLs name https. The archive's articles
+    follow it, each row taking its https URL: before, every article came back as new, and
+    the http rows stayed live, never checked again."""
+    site = StandinSite()
+    with StandinServer(site) as before:
+        first = crawl(before, db_path)
+        port = int(before.url.rsplit(":", 1)[1])
+    with StandinServer(site, port=port, tls=tls_for_127_0_0_1(tmp_path)) as after:
+        assert after.url == f"https://127.0.0.1:{port}"
+        site.edit_paragraph(SEED, 0, "Edited after the move, to show the history goes on.")
+        row = crawl(after, db_path, mode=mode, NEWSDELTA_RECHECK_ALL=True)
+        assert after.hits[("moved", 301)] == first["new"]  # each archived http address, once
+        assert (row["new"], row["edited"], row["unchanged"], row["removed"], row["failed"]) == (0, 1, first["new"] - 1, 0, 0)
+        with open_archive(db_path) as archive:
+            urls = [url for (url,) in archive.db.execute("select url from articles")]
+        assert len(urls) == first["new"] and all(url.startswith(f"{after.url}/") for url in urls)
+        history = newsdelta("history", after.article_url(SEED), "--db", str(db_path)).stdout.splitlines()
+        assert [line.split()[0] for line in history] == ["v1", "v2"]
+        after.reset_hits()
+        again = crawl(after, db_path, mode=mode, NEWSDELTA_RECHECK_ALL=True)
+        assert (again["new"], again["edited"], again["unchanged"], after.hits[("moved", 301)]) == (0, 0, first["new"], 0)
 
 
 def test_a_page_that_cannot_be_read_after_a_redirect_is_a_failure_of_the_article_asked_for(

@@ -46,6 +46,34 @@ def test_new_unchanged_edited(db_path: Path) -> None:
         assert [r["version"] for r in archive.db.query("select version from versions order by id")] == [1, 1, 2]
 
 
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("http://example.com/a/", "https://example.com/a/"),
+        ("https://example.com/a/", "https://www.example.com/a/"),
+        ("http://www.example.com/a/", "https://example.com/a/"),
+    ],
+)
+def test_an_article_of_a_site_that_moved_to_another_scheme_or_host_keeps_its_row(db_path: Path, old: str, new: str) -> None:
+    with Archive.open(db_path) as archive:
+        first = archive.start_crawl(site="indbiz", mode="full", trigger="cli")
+        archive.record(first, [fetched(old), fetched("https://elsewhere.example/a/")])
+        moved = archive.start_crawl(site="indbiz", mode="full", trigger="cli")
+        outcomes = archive.record(moved, [fetched(new), fetched(new.replace("/a/", "/b/"), title="Another")])
+        assert [(o.url, o.kind) for o in outcomes] == [(new, "unchanged"), (new.replace("/a/", "/b/"), "new")]
+        edited = archive.record(moved, [fetched(new, body=("One paragraph, edited.",))])
+        assert [o.kind for o in edited] == ["edited"]
+        rows = {row["url"]: row["version_count"] for row in archive.db.query("select url, version_count from articles")}
+        assert rows == {new: 2, new.replace("/a/", "/b/"): 1, "https://elsewhere.example/a/": 1}
+
+
+def test_an_address_on_another_path_is_another_article(db_path: Path) -> None:
+    with Archive.open(db_path) as archive:
+        crawl = archive.start_crawl(site="indbiz", mode="full", trigger="cli")
+        archive.record(crawl, [fetched("http://example.com/a/")])
+        assert [o.kind for o in archive.record(crawl, [fetched("https://example.com/a/b/"), fetched("https://example.org/a/")])] == ["new", "new"]
+
+
 def test_a_batch_that_fails_midway_writes_nothing(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with Archive.open(db_path) as archive:
         crawl = archive.start_crawl(site="indbiz", mode="full", trigger="cli")

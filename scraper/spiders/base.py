@@ -122,7 +122,8 @@ class ArticleSpider(scrapy.Spider):
     ) -> AsyncIterator[ArticleItem | FetchFailure | NotModified]:
         self.page_read()
         if response.status == 304:
-            yield NotModified(url=response.url, checked_at=_now())
+            asked = requested_url(response)  # the article whose validators were sent
+            yield NotModified(url=asked, checked_at=_now(), answered_at=response.url if response.url != asked else "")
             return
         if not _is_web_page(response):
             yield self.page_failure(response, f"not a web page ({response_content_type(response) or 'no content type'})")
@@ -172,8 +173,8 @@ class ArticleSpider(scrapy.Spider):
         Redirected there, its slug changed (WordPress redirects the old one): gone at once
         after a permanent redirect. Answered in place by a page that names another address as
         its own: gone when seen so twice an hour apart, as after a 404 (`record_failures`).
-        Only a change of path counts: a redirect to the same path on another scheme or host
-        (a site moving to https) is the same article, whatever the archive then makes of it.
+        Only a change of path counts: the same path on another scheme or host (a site moving
+        to https) is the same article, whose row the archive moves there (`Archive.record`).
         """
         asked = requested_url(response)
         if asked not in self.known.live or urlsplit(asked).path == urlsplit(url).path:

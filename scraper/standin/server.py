@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -71,10 +72,25 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "nginx"
     sys_version = ""
 
+    def setup(self) -> None:
+        """On a TLS stand-in, a connection that starts a TLS handshake is served over TLS; one
+        that speaks plain HTTP gets a 301 to the same address on https, as a site that moved
+        to https answers its old links (one port serves both: `StandinServer(tls=…)`)."""
+        self.plain_on_tls = False
+        if self.server.tls is not None:
+            if self.request.recv(1, socket.MSG_PEEK) == b"\x16":  # a TLS record: the handshake
+                self.request = self.server.tls.wrap_socket(self.request, server_side=True)
+            else:
+                self.plain_on_tls = True
+        super().setup()
+
     def do_HEAD(self) -> None:
         self.do_GET(head=True)
 
     def do_GET(self, head: bool = False) -> None:
+        if self.plain_on_tls:
+            self._moved_to_https(head)
+            return
         path = urlsplit(self.path).path
         if delay := self.server.delays.get(path):
             time.sleep(delay)
@@ -90,6 +106,19 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         if not head and status != HTTPStatus.NOT_MODIFIED:
+            self.wfile.write(body)
+
+    def _moved_to_https(self, head: bool) -> None:
+        # Counted as ("moved", 301), robots.txt apart: Scrapy asks for it on the scheme it meets first.
+        kind = "robots" if urlsplit(self.path).path == "/robots.txt" else "moved"
+        self.server.count(kind, HTTPStatus.MOVED_PERMANENTLY)
+        body = b"<html><body><h1>301 Moved Permanently</h1></body></html>"
+        self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+        self.send_header("Location", f"{self.server.base_url}{self.path}")
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if not head:
             self.wfile.write(body)
 
     def _fault(self, fault: Fault) -> None:
@@ -140,9 +169,10 @@ class _Server(ThreadingHTTPServer):
     # A crawl opens many connections at once; the stdlib default backlog (5) drops some.
     request_queue_size = 128
 
-    def __init__(self, site: StandinSite, port: int) -> None:
+    def __init__(self, site: StandinSite, port: int, tls: ssl.SSLContext | None = None) -> None:
         super().__init__((HOST, port), _Handler)
         self.site = site
+        self.tls = tls
         self.hits: Counter[tuple[str, int]] = Counter()
         self._hits_lock = threading.Lock()
         #: path (or "*" for every path) → what to serve instead of the page.
@@ -154,7 +184,7 @@ class _Server(ThreadingHTTPServer):
 
     @property
     def base_url(self) -> str:
-        return f"http://{HOST}:{self.server_address[1]}"
+        return f"{'https' if self.tls else 'http'}://{HOST}:{self.server_address[1]}"
 
     def take_fault(self, path: str) -> Fault | None:
         with self._hits_lock:
@@ -254,9 +284,10 @@ def _not_modified(headers: object, etag: str, last_modified: object) -> bool:
 class StandinServer:
     """The stand-in served in a background thread: `with StandinServer() as server: server.url`."""
 
-    def __init__(self, site: StandinSite | None = None, port: int = 0) -> None:
+    def __init__(self, site: StandinSite | None = None, port: int = 0, tls: ssl.SSLContext | None = None) -> None:
+        """`tls`: serve https (and answer plain http on the same port with a 301 to it)."""
         self.site = site or StandinSite()
-        self._server = _Server(self.site, port)
+        self._server = _Server(self.site, port, tls)
         self._thread = threading.Thread(target=self._server.serve_forever, name="standin", daemon=True)
 
     @property
