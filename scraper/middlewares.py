@@ -10,11 +10,15 @@ from urllib.parse import urlsplit
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Request, Response
+from scrapy.robotstxt import RobotParser
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 from w3lib.html import get_base_url, get_meta_refresh
+
+from scraper.summary import CRAWL_DELAY
 
 #: Bytes of a page searched for a refresh. Scrapy searches its first 4,096 characters, and no
 #: encoding spends more than 4 bytes on one: this reaches at least as far, whatever the charset.
@@ -114,3 +118,53 @@ class BytesMetaRefreshMiddleware(MetaRefreshMiddleware):
         if interval is not None and interval < self._maxdelay:
             return self._redirect(redirected, request, "meta refresh")
         return response
+
+
+class CrawlDelayRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's RobotsTxtMiddleware (same settings), also honouring robots.txt's `Crawl-delay`.
+
+    Scrapy reads only Allow and Disallow from robots.txt. A site that asks for N seconds
+    between requests gets them: the download slot of its host waits that long between two
+    requests it starts, and AutoThrottle, which would shorten the wait again, leaves the
+    slot's delay alone. A delay past NEWSDELTA_CRAWL_DELAY_MAX is held to it, and said so.
+    """
+
+    max_delay: float
+    #: The hosts whose delay was logged.
+    announced: set[str]
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlDelayRobotsTxtMiddleware:
+        middleware = super().from_crawler(crawler)
+        middleware.max_delay = crawler.settings.getfloat("NEWSDELTA_CRAWL_DELAY_MAX")
+        middleware.announced = set()
+        return middleware
+
+    def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
+        super().process_request_2(rp, request)  # IgnoreRequest when disallowed
+        delay = self._crawl_delay(rp, request)
+        if not delay:
+            return
+        request.meta["autothrottle_dont_adjust_delay"] = True
+        downloader = self.crawler.engine.downloader  # type: ignore[union-attr]
+        slot = downloader.slots.get(downloader.get_slot_key(request))
+        if slot is not None and slot.delay < delay:
+            slot.delay = delay
+            slot.jitter = 0.0  # at least the delay asked for: Scrapy's jitter would halve some
+
+    def _crawl_delay(self, rp: RobotParser | None, request: Request) -> float:
+        read = getattr(rp, "crawl_delay", None)  # Protego's parser (Scrapy's default) has it
+        if read is None:
+            return 0.0
+        agent = self._robotstxt_useragent or request.headers.get(b"User-Agent", self._default_useragent)
+        asked = read(agent) or 0.0
+        delay = min(asked, self.max_delay)
+        host = urlparse_cached(request).netloc
+        if asked and host not in self.announced:
+            self.announced.add(host)
+            held = f", held to {self.max_delay:g} s (NEWSDELTA_CRAWL_DELAY_MAX)" if delay < asked else ""
+            self.crawler.spider.logger.info(  # type: ignore[union-attr]
+                "robots.txt of %s asks for %g s between requests%s: one request every %g s", host, asked, held, delay
+            )
+            self.crawler.stats.max_value(CRAWL_DELAY, delay)  # type: ignore[union-attr, arg-type]
+        return delay

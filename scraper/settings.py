@@ -30,6 +30,9 @@ REDIRECT_MAX_TIMES = 5
 DOWNLOADER_MIDDLEWARES = {
     # Scrapy's retries, but honouring the server's Retry-After on 429 and 503.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    # robots.txt obeyed, its Crawl-delay included.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "scraper.middlewares.CrawlDelayRobotsTxtMiddleware": 100,
     "scraper.middlewares.RetryAfterMiddleware": 550,
     "scraper.middlewares.OffsiteRedirectMiddleware": 60,
     # Scrapy's meta refresh redirects, found without decoding every page.
@@ -82,3 +85,4 @@ NEWSDELTA_RECHECK_ALL = False  # recheck every live article, due or not
 NEWSDELTA_MAX_DB_MB = 0.0  # stop writing (cleanly, as on a full disk) past this size; 0: no cap
 NEWSDELTA_MAX_LISTING_PAGES = 2000  # a bound on /page/N/, whatever the site says
 NEWSDELTA_RETRY_AFTER_MAX = 60.0  # seconds: the longest Retry-After honoured before a retry
+NEWSDELTA_CRAWL_DELAY_MAX = 60.0  # seconds: the longest robots.txt Crawl-delay honoured

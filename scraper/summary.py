@@ -12,6 +12,8 @@ NEWS = ("new", "edited", "removed", "restored", "failed", "suspect")
 
 #: Scrapy stat: how many articles of the crawl's site the archive held when it started.
 ARCHIVED_ARTICLES = "newsdelta/archived_articles"
+#: Scrapy stat: the pause between requests robots.txt asked for and the crawl kept, in seconds.
+CRAWL_DELAY = "newsdelta/crawl_delay_s"
 
 _NOTHING_FOUND = "warning: no article found: is --base-url the site's home page, and --site its profile?"
 _NOTHING_TO_RECHECK = "warning: the archive holds no article of this site to recheck: crawl it in full first"
@@ -29,6 +31,8 @@ def render_summary(crawl: dict[str, Any]) -> str:
     stats = _stats(crawl)
     if disallowed := stats.get("robotstxt/forbidden"):
         lines.append(f"  robots.txt disallowed {disallowed} URL(s): not fetched")
+    if pause := stats.get(CRAWL_DELAY):
+        lines.append(f"  robots.txt asks for {pause:g} s between requests: kept")
     if crawl.get("failed"):
         lines.append(f"  failures: `newsdelta failures --crawl {crawl['id']}`")
     if crawl.get("error"):

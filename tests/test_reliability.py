@@ -7,6 +7,7 @@ archive file; the archive is read back with SQL.
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import os
 import random
@@ -303,6 +304,19 @@ def test_a_sitemap_that_is_no_sitemap_is_a_failure_not_a_traceback(live_site: St
     live_site.fail("/wp-sitemap.xml", 200, b"<html><body><h1>Page not found</h1></body></html>")
     row = crawl(live_site, db_path)
     assert (row["status"], row["failed"], row["unchanged"]) == ("ok", 0, len(live_site.site.articles()))
+
+
+def test_robots_txt_crawl_delay_is_honoured_and_said(live_site: StandinServer, db_path: Path) -> None:
+    """Scrapy reads only Allow and Disallow; a site that asks for a pause between requests
+    gets it, in full, even though AutoThrottle would shorten it and Scrapy randomises delays."""
+    live_site.ask_crawl_delay(0.4)
+    urls = [live_site.article_url(article.slug) for article in live_site.site.articles()[:4]]
+    result = newsdelta("crawl", "--base-url", live_site.url, *[arg for url in urls for arg in ("--url", url)], "--db", str(db_path))
+    assert result.returncode == 0, result.stderr
+    pages = [moment for moment, path in live_site.arrivals if path != "/robots.txt"]
+    assert len(pages) == len(urls)
+    assert min(later - earlier for earlier, later in itertools.pairwise(pages)) >= 0.39  # a lower bound: the pause itself
+    assert "  robots.txt asks for 0.4 s between requests: kept" in result.stdout.splitlines()
 
 
 def test_robots_txt_disallowing_everything_fails_the_crawl_in_one_line(live_site: StandinServer, db_path: Path) -> None:

@@ -88,6 +88,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.do_GET(head=True)
 
     def do_GET(self, head: bool = False) -> None:
+        self.server.arrived(self.path)
         if self.plain_on_tls:
             self._moved_to_https(head)
             return
@@ -181,6 +182,8 @@ class _Server(ThreadingHTTPServer):
         self.robots_extra = ""
         #: path → seconds to wait before answering: a slow server.
         self.delays: dict[str, float] = {}
+        #: (time.monotonic(), path) of every request, as it arrived.
+        self.arrivals: list[tuple[float, str]] = []
 
     @property
     def base_url(self) -> str:
@@ -197,6 +200,10 @@ class _Server(ThreadingHTTPServer):
                 if fault.times <= 0:
                     del self.faults[key]
             return fault
+
+    def arrived(self, path: str) -> None:
+        with self._hits_lock:
+            self.arrivals.append((time.monotonic(), path))
 
     def count(self, kind: str, status: int) -> None:
         with self._hits_lock:
@@ -311,6 +318,15 @@ class StandinServer:
         if body is not None:
             fault.body = body
         self._server.faults[path] = fault
+
+    @property
+    def arrivals(self) -> list[tuple[float, str]]:
+        """(time.monotonic(), path) of every request so far, in the order they arrived."""
+        return self._server.arrivals
+
+    def ask_crawl_delay(self, seconds: float) -> None:
+        """Add a `Crawl-delay:` line to robots.txt."""
+        self._server.robots_extra += f"Crawl-delay: {seconds:g}\n"
 
     def disallow(self, prefix: str) -> None:
         """Add a `Disallow:` line to robots.txt."""
