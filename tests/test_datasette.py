@@ -91,9 +91,11 @@ def build_archive(path: Path) -> Built:
 
 
 def add_records_that_are_no_flags(path: Path, url: str) -> dict[str, int]:
-    """A running crawl's edit, a held-back (suspect) edit and a re-clean: none is a flag."""
+    """A running crawl's edit, a held-back (suspect) edit and a re-clean, each of the article's
+    latest version (as the archive writes them: a version and its change): none is a flag."""
     with sqlite3.connect(path) as conn:
         article_id = conn.execute("select id from articles where url = ?", [url]).fetchone()[0]
+        version_id = conn.execute("select max(id) from versions where article_id = ?", [article_id]).fetchone()[0]
         finished = conn.execute("select max(id) from crawls").fetchone()[0]
         running = conn.execute(
             "insert into crawls (site, trigger, mode, started, status) values ('indbiz', 'cli', 'full', ?, 'running')",
@@ -102,8 +104,8 @@ def add_records_that_are_no_flags(path: Path, url: str) -> dict[str, int]:
         ids: dict[str, int] = {}
         for name, kind, crawl_id in [("running", "edited", running), ("suspect", "suspect", finished), ("recleaned", "recleaned", finished)]:
             ids[name] = int(conn.execute(
-                "insert into changes (article_id, crawl_id, kind, fields, detected_at) values (?, ?, ?, '[\"body\"]', ?)",
-                [article_id, crawl_id, kind, datetime.now(IST).isoformat(timespec="seconds")],
+                "insert into changes (article_id, version_id, crawl_id, kind, fields, detected_at) values (?, ?, ?, ?, '[\"body\"]', ?)",
+                [article_id, version_id, crawl_id, kind, datetime.now(IST).isoformat(timespec="seconds")],
             ).lastrowid or 0)
     return ids
 
@@ -209,6 +211,21 @@ def test_removed_articles(datasette: Any, built: Built) -> None:
     assert got[0]["why"] == "HTTP 410"
 
 
+def test_held_back_lists_what_the_mass_change_guard_held_back(datasette: Any, built: Built, no_flags: dict[str, int], tmp_path: Path) -> None:
+    got = rows(datasette, "held_back")
+    assert [(r["change_id"], r["held"], r["url"], r["reason"]) for r in got] == [(no_flags["suspect"], "edit", built.edited_url, None)]
+    storm = tmp_path / "archive.db"  # Datasette names a database by its file
+    with StandinServer(StandinSite()) as server:
+        first = crawl(server, storm)
+        server.fail("*", 410)
+        crawl(server, storm)
+    held = rows(build_datasette(storm), "held_back")
+    with open_archive(storm) as archive:
+        expected = queries.changes(archive, suspect=True, limit=1000)
+    assert [(r["change_id"], r["url"], r["reason"]) for r in held] == [(r["id"], r["url"], r["reason"]) for r in expected]
+    assert len(held) == first["new"] and {(r["held"], r["reason"]) for r in held} == {("removal", "HTTP 410")}
+
+
 def test_crawl_runs_with_counts(datasette: Any, built: Built) -> None:
     got = rows(datasette, "crawl_runs")
     with open_archive(built.path) as archive:
@@ -238,7 +255,8 @@ def test_canned_queries_and_tables_are_described(datasette: Any) -> None:
     database = metadata["databases"]["archive"]
     assert metadata["title"] and metadata["description"]
     assert set(database["queries"]) == {
-        "recent_changes", "edited_this_week", "article_history", "removed_articles", "crawl_runs", "search_articles"
+        "recent_changes", "edited_this_week", "article_history", "removed_articles", "held_back", "crawl_runs",
+        "search_articles",
     }
     with open_archive(Path(datasette.databases["archive"].path)) as archive:
         for table in ("articles", "versions", "changes", "crawls", "fetch_failures"):
@@ -259,7 +277,8 @@ def test_facets_and_newest_first(datasette: Any) -> None:
     "page",
     ["", "/archive", "/archive/articles", "/archive/versions", "/archive/changes", "/archive/crawls",
      "/archive/fetch_failures", "/archive/latest_changes", "/archive/recent_changes", "/archive/edited_this_week",
-     "/archive/article_history", "/archive/removed_articles", "/archive/crawl_runs", "/archive/search_articles"],
+     "/archive/article_history", "/archive/removed_articles", "/archive/held_back", "/archive/crawl_runs",
+     "/archive/search_articles"],
 )
 def test_every_page_renders(datasette: Any, page: str) -> None:
     assert "</html>" in get(datasette, page or "/").text
