@@ -12,7 +12,7 @@ NEWS = ("new", "edited", "removed", "restored", "failed", "suspect")
 
 #: Scrapy stat: how many articles of the crawl's site the archive held when it started.
 ARCHIVED_ARTICLES = "newsdelta/archived_articles"
-#: Scrapy stat: the pause between requests robots.txt asked for and the crawl kept, in seconds.
+#: Scrapy stat: the pause between requests the crawl kept for robots.txt's Crawl-delay, in seconds.
 CRAWL_DELAY = "newsdelta/crawl_delay_s"
 
 _NOTHING_FOUND = "warning: no article found: is --base-url the site's home page, and --site its profile?"
@@ -32,7 +32,7 @@ def render_summary(crawl: dict[str, Any]) -> str:
     if disallowed := stats.get("robotstxt/forbidden"):
         lines.append(f"  robots.txt disallowed {disallowed} URL(s): not fetched")
     if pause := stats.get(CRAWL_DELAY):
-        lines.append(f"  robots.txt asks for {pause:g} s between requests: kept")
+        lines.append(f"  robots.txt Crawl-delay: one request every {pause:g} s")
     if crawl.get("failed"):
         lines.append(f"  failures: `newsdelta failures --crawl {crawl['id']}`")
     if crawl.get("error"):

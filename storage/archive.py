@@ -319,8 +319,9 @@ class Archive:
         """Undo the crawl's removals if there are too many: the articles are live again, their
         `gone_since` kept (a read of the article clears it), and each removal is a `suspect`
         change (no version) that `accept` can still make a removal."""
-        removed = "select article_id from changes where crawl_id = ? and kind = 'removed'"
-        count = self.db.execute(f"select count(*) from ({removed})", [crawl_id]).fetchone()[0]
+        count = self.db.execute(
+            "select count(*) from changes where crawl_id = ? and kind = 'removed'", [crawl_id]
+        ).fetchone()[0]
         if count < guard.min_articles or count <= guard.share * checked:
             return None
         self.db.execute("update changes set kind = 'suspect' where crawl_id = ? and kind = 'removed'", [crawl_id])

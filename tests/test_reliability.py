@@ -316,7 +316,7 @@ def test_robots_txt_crawl_delay_is_honoured_and_said(live_site: StandinServer, d
     pages = [moment for moment, path in live_site.arrivals if path != "/robots.txt"]
     assert len(pages) == len(urls)
     assert min(later - earlier for earlier, later in itertools.pairwise(pages)) >= 0.39  # a lower bound: the pause itself
-    assert "  robots.txt asks for 0.4 s between requests: kept" in result.stdout.splitlines()
+    assert "  robots.txt Crawl-delay: one request every 0.4 s" in result.stdout.splitlines()
 
 
 def test_robots_txt_disallowing_everything_fails_the_crawl_in_one_line(live_site: StandinServer, db_path: Path) -> None:
