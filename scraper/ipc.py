@@ -75,13 +75,13 @@ def leave_stop_signals_to_the_crawl() -> None:
 
 
 class HelperProcess:
-    """`python -m MODULE FD`, holding the other end of `connection`: a crawl's helper process."""
+    """`python -m MODULE FD ARGS…`, holding the other end of `connection`: a crawl's helper process."""
 
-    def __init__(self, module: str) -> None:
+    def __init__(self, module: str, *args: str) -> None:
         self.connection, theirs = socket.socketpair()
         with theirs:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", module, str(theirs.fileno())], pass_fds=[theirs.fileno()]
+                [sys.executable, "-m", module, str(theirs.fileno()), *args], pass_fds=[theirs.fileno()]
             )
 
     def close(self, wait_s: float) -> None:

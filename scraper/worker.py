@@ -4,8 +4,8 @@ Cleaning a page costs about as much CPU as Scrapy spends fetching it (bench/READ
 crawl's process the two take turns on one core however many the machine has; here the crawl
 hands each page to a worker process and goes on downloading while it is cleaned.
 
-The worker (`python -m scraper.worker FD`) reads pages from a socket and answers, one after
-another, with each page's document and the page compressed for the archive
+The worker (`python -m scraper.worker FD GC_THRESHOLD`) reads pages from a socket and answers,
+one after another, with each page's document and the page compressed for the archive
 (`scraper.cleaning.Cleaned`). What it answers with is defined in other modules: this one runs
 as `__main__` in the worker, and a pickle would name a class of it `__main__.…`. The crawl's
 side is asyncio-native (no threads, no executor): a `concurrent.futures` process pool costs
@@ -23,6 +23,7 @@ from typing import Any
 
 from scraper import ipc
 from scraper.cleaning import Cleaned, clean_for_archive
+from scraper.gctuning import collect_less
 from scraper.sites import SiteProfile
 
 #: Seconds the worker has to exit once the crawl closes its socket.
@@ -36,8 +37,9 @@ class WorkerGone(RuntimeError):
 class CleanWorker:
     """The crawl's handle on one worker process; use it from the crawl's asyncio loop."""
 
-    def __init__(self) -> None:
-        self._helper = ipc.HelperProcess("scraper.worker")
+    def __init__(self, gc_threshold: int = 0) -> None:
+        """`gc_threshold`: NEWSDELTA_GC_THRESHOLD, for the worker's collector (`main`)."""
+        self._helper = ipc.HelperProcess("scraper.worker", str(gc_threshold))
         self._socket = self._helper.connection
         self._socket.setblocking(False)
         self._ids = itertools.count()
@@ -125,8 +127,16 @@ def _answer(
 
 
 def main(argv: list[str]) -> None:
-    """The worker: answer each request on the socket until the crawl closes it."""
+    """The worker: answer each request on the socket until the crawl closes it.
+
+    Each page leaves a BeautifulSoup tree behind, whose parent and sibling links only the
+    cyclic collector frees: with Python's thresholds it ran every few pages, 5-7% of the
+    worker's CPU (bench/README.md). NEWSDELTA_GC_THRESHOLD spaces its runs as in the crawl's
+    process (`scraper.gctuning`); 0 leaves the collector as it is.
+    """
     ipc.leave_stop_signals_to_the_crawl()
+    if (threshold := int(argv[1]) if len(argv) > 1 else 0) > 0:
+        collect_less(threshold)
     with socket.socket(fileno=int(argv[0])) as connection, connection.makefile("rb") as requests:
         while (request := ipc.receive(requests)) is not None:
             try:
