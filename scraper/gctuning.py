@@ -1,4 +1,4 @@
-"""Fewer garbage collections in a crawl's process (a Scrapy extension) and its cleaning worker.
+"""Fewer garbage collections in a crawl's process (a Scrapy extension).
 
 Every request and response makes and drops Scrapy, Twisted and asyncio objects, and the heap
 grows with the frontier. With Python's default thresholds (700, 10, 10) the collector ran
@@ -7,7 +7,8 @@ the crawl runs, what was loaded before it (modules, settings, the site profile) 
 of every collection (`gc.freeze`), and the youngest generation is collected every
 NEWSDELTA_GC_THRESHOLD allocations instead of 700. The older generations keep their ratios,
 so cyclic garbage is still collected, only in fewer, larger passes. Both are undone when the
-spider closes. NEWSDELTA_GC_THRESHOLD = 0 leaves the collector as it is.
+spider closes. NEWSDELTA_GC_THRESHOLD = 0 leaves the collector as it is, the cleaning
+worker's too (`scraper.worker.main`, which has a threshold of its own).
 """
 
 from __future__ import annotations
@@ -17,13 +18,6 @@ import gc
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
-
-
-def collect_less(threshold: int) -> None:
-    """For a process that runs one job to its end (the cleaning worker): what exists now left
-    out of every collection, the youngest generation collected every `threshold` allocations."""
-    gc.freeze()
-    gc.set_threshold(threshold, *gc.get_threshold()[1:])
 
 
 class GcTuning:

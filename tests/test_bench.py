@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sys
 import urllib.error
 import urllib.request
 from datetime import datetime
@@ -25,7 +26,7 @@ from scraper.standin import StandinServer, StandinSite
 from scraper.standin.synthetic import CATEGORIES, synthetic_article, synthetic_articles
 from scraper.worker import CleanWorker, WorkerGone
 from storage import pages as stored_pages
-from tests.support import python_module
+from tests.support import python_module, run
 
 
 def test_smoke_run_prints_every_row() -> None:
@@ -153,6 +154,13 @@ def test_the_cleaning_worker_cleans_as_clean_does_and_says_when_it_is_gone() -> 
             worker.close()
 
     asyncio.run(scenario())
+
+
+def test_the_cleaning_worker_loads_neither_scrapy_nor_twisted() -> None:
+    """What `python -m scraper.worker` imports: Scrapy would add ~27 MB to every crawl's worker."""
+    code = "import sys, scraper.worker; print(sorted({name.split('.')[0] for name in sys.modules} & {'scrapy', 'twisted'}))"
+    result = run(sys.executable, "-c", code)
+    assert (result.returncode, result.stdout) == (0, "[]\n"), result.stderr
 
 
 def test_an_answer_of_the_worker_that_does_not_read_is_worker_gone_not_a_hang() -> None:

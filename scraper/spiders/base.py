@@ -79,7 +79,7 @@ class ArticleSpider(scrapy.Spider):
         The worker is awaited with asyncio: under another Twisted reactor, pages are cleaned here.
         """
         if is_asyncio_reactor_installed():
-            self.clean_worker = CleanWorker(gc_threshold=self.crawler.settings.getint("NEWSDELTA_GC_THRESHOLD"))
+            self.clean_worker = CleanWorker(collect_less=self.crawler.settings.getint("NEWSDELTA_GC_THRESHOLD") > 0)
 
     def stop_clean_worker(self) -> None:
         if self.clean_worker is not None:
