@@ -12,7 +12,7 @@ import ssl
 import struct
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import format_datetime, parsedate_to_datetime
@@ -23,6 +23,8 @@ from urllib.parse import urlsplit
 from scraper.standin.site import StandinSite
 
 HOST = "127.0.0.1"
+#: Requests whose arrival the stand-in remembers (`StandinServer.arrivals`).
+ARRIVALS_KEPT = 100_000
 
 ARTICLE_PATH = re.compile(r"^/(?P<slug>[a-z0-9][a-z0-9-]*)/$")
 #: An article's address typed without its trailing slash: WordPress' `redirect_canonical`
@@ -182,8 +184,9 @@ class _Server(ThreadingHTTPServer):
         self.robots_extra = ""
         #: path → seconds to wait before answering: a slow server.
         self.delays: dict[str, float] = {}
-        #: (time.monotonic(), path) of every request, as it arrived.
-        self.arrivals: list[tuple[float, str]] = []
+        #: (time.monotonic(), path) of the latest requests, as they arrived (bounded: a stand-in
+        #: left running by `newsdelta standin` serves for as long as it is asked to).
+        self.arrivals: deque[tuple[float, str]] = deque(maxlen=ARRIVALS_KEPT)
 
     @property
     def base_url(self) -> str:
@@ -321,8 +324,10 @@ class StandinServer:
 
     @property
     def arrivals(self) -> list[tuple[float, str]]:
-        """(time.monotonic(), path) of every request so far, in the order they arrived."""
-        return self._server.arrivals
+        """(time.monotonic(), path) of the requests so far (the latest ARRIVALS_KEPT), in the
+        order they arrived."""
+        with self._server._hits_lock:
+            return list(self._server.arrivals)
 
     def ask_crawl_delay(self, seconds: float) -> None:
         """Add a `Crawl-delay:` line to robots.txt."""
