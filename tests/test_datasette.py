@@ -147,9 +147,10 @@ def flags(built: Built, **filters: Any) -> list[dict[str, Any]]:
 def test_latest_changes_are_the_flags_of_finished_crawls(datasette: Any, built: Built, no_flags: dict[str, int]) -> None:
     got = rows(datasette, "recent_changes")
     expected = flags(built)
-    assert [(r["change_id"], r["kind"], r["url"], r["title"]) for r in got] == [
-        (r["id"], r["kind"], r["url"], r["title"]) for r in expected
+    assert [(r["change_id"], r["kind"], r["url"], r["title"], r["why"]) for r in got] == [
+        (r["id"], r["kind"], r["url"], r["title"], r["reason"]) for r in expected
     ]
+    assert [r["why"] for r in got if r["kind"] == "removed"] == ["HTTP 410"]
     assert {r["kind"] for r in got} == {"new", "edited", "removed"}
     assert not set(no_flags.values()) & {r["change_id"] for r in got}
     assert got[0]["change_id"] > got[-1]["change_id"]  # newest first
@@ -213,7 +214,7 @@ def test_removed_articles(datasette: Any, built: Built) -> None:
 
 def test_held_back_lists_what_the_mass_change_guard_held_back(datasette: Any, built: Built, no_flags: dict[str, int], tmp_path: Path) -> None:
     got = rows(datasette, "held_back")
-    assert [(r["change_id"], r["held"], r["url"], r["reason"]) for r in got] == [(no_flags["suspect"], "edit", built.edited_url, None)]
+    assert [(r["change_id"], r["held"], r["url"], r["why"]) for r in got] == [(no_flags["suspect"], "edit", built.edited_url, None)]
     storm = tmp_path / "archive.db"  # Datasette names a database by its file
     with StandinServer(StandinSite()) as server:
         first = crawl(server, storm)
@@ -222,8 +223,8 @@ def test_held_back_lists_what_the_mass_change_guard_held_back(datasette: Any, bu
     held = rows(build_datasette(storm), "held_back")
     with open_archive(storm) as archive:
         expected = queries.changes(archive, suspect=True, limit=1000)
-    assert [(r["change_id"], r["url"], r["reason"]) for r in held] == [(r["id"], r["url"], r["reason"]) for r in expected]
-    assert len(held) == first["new"] and {(r["held"], r["reason"]) for r in held} == {("removal", "HTTP 410")}
+    assert [(r["change_id"], r["url"], r["why"]) for r in held] == [(r["id"], r["url"], r["reason"]) for r in expected]
+    assert len(held) == first["new"] and {(r["held"], r["why"]) for r in held} == {("removal", "HTTP 410")}
 
 
 def test_crawl_runs_with_counts(datasette: Any, built: Built) -> None:
