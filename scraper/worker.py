@@ -135,8 +135,8 @@ def main(argv: list[str]) -> None:
     Each page leaves a BeautifulSoup tree that only the cyclic collector frees, and every
     collection also went through the modules the worker imported. With those frozen out and
     the youngest generation collected every GC_THRESHOLD allocations instead of 700, cleaning
-    takes 8% less CPU (bench/README.md); at the crawl process' 50,000, the trees piled up to
-    150 MB more for 3% more.
+    takes 6-8% less CPU (bench/README.md); at the crawl process' 50,000, the trees piled up to
+    150 MB more for 1-4% more.
     """
     ipc.leave_stop_signals_to_the_crawl()
     if argv[1:] == ["collect-less"]:  # as scraper.gctuning does in the crawl's process
