@@ -469,12 +469,13 @@ class Archive:
         """
         moved = {url: there for url, there in (answered_at or {}).items() if there in _twins(url)}
         with self._transaction():
-            for url, there in moved.items():
-                if not self.db.execute("select 1 from articles where url = ?", [there]).fetchone():
-                    self.db.execute("update articles set url = ? where url = ?", [there, url])
+            if moved:
+                held = self._current(list(moved.values()))  # a row of its own already: left as it is
+                took = self._moved_home([there for there in moved.values() if there not in held])
+                urls = [moved[url] if moved.get(url) in took else url for url in urls]
             self.db.execute(
                 "update articles set last_checked = ?, gone_since = null where url in (select value from json_each(?))",
-                [checked_at or utcnow(), json.dumps([moved.get(url, url) for url in urls])],
+                [checked_at or utcnow(), json.dumps(list(urls))],
             )
             self.db.execute("update crawls set unchanged = unchanged + ? where id = ?", [len(urls), crawl_id])
 

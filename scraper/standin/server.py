@@ -91,16 +91,19 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self, head: bool = False) -> None:
         self.server.arrived(self.path)
-        if self.plain_on_tls:
-            self._moved_to_https(head)
-            return
         path = urlsplit(self.path).path
+        if self.plain_on_tls:
+            self._send(self._moved_to_https(path), head)
+            return
         if delay := self.server.delays.get(path):
             time.sleep(delay)
         if fault := self.server.take_fault(path):
             self._fault(fault)
             return
-        status, kind, content_type, body, headers = self.server.route(path, self.headers)
+        self._send(self.server.route(path, self.headers), head)
+
+    def _send(self, response: Response, head: bool) -> None:
+        status, kind, content_type, body, headers = response
         self.server.count(kind, status)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
@@ -111,18 +114,11 @@ class _Handler(BaseHTTPRequestHandler):
         if not head and status != HTTPStatus.NOT_MODIFIED:
             self.wfile.write(body)
 
-    def _moved_to_https(self, head: bool) -> None:
+    def _moved_to_https(self, path: str) -> Response:
         # Counted as ("moved", 301), robots.txt apart: Scrapy asks for it on the scheme it meets first.
-        kind = "robots" if urlsplit(self.path).path == "/robots.txt" else "moved"
-        self.server.count(kind, HTTPStatus.MOVED_PERMANENTLY)
+        kind = "robots" if path == "/robots.txt" else "moved"
         body = b"<html><body><h1>301 Moved Permanently</h1></body></html>"
-        self.send_response(HTTPStatus.MOVED_PERMANENTLY)
-        self.send_header("Location", f"{self.server.base_url}{self.path}")
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if not head:
-            self.wfile.write(body)
+        return HTTPStatus.MOVED_PERMANENTLY, kind, "text/html", body, {"Location": f"{self.server.base_url}{self.path}"}
 
     def _fault(self, fault: Fault) -> None:
         self.server.count("fault", fault.status)
