@@ -56,6 +56,9 @@ class Document:
     author: str = ""
     images: tuple[Image, ...] = ()
     language: str = ""
+    #: The site's own id of the article, which stays when its address changes: WordPress' post
+    #: ID (`postid-N` on the page's `<body>`, or its `?p=N` shortlink). "" when the page has none.
+    post_id: str = ""
     #: Which cleaning layer produced each field ("profile", "metadata", "wordpress", "fallback").
     extraction: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
@@ -169,5 +172,6 @@ def from_dict(data: dict[str, Any]) -> Document:
         author=data.get("author", ""),
         images=tuple(Image(**image) for image in data.get("images", ())),
         language=data.get("language", ""),
+        post_id=data.get("post_id", ""),
         extraction=dict(data.get("extraction", {})),
     )

@@ -82,6 +82,32 @@ def test_a_password_protected_post_is_no_article_to_archive() -> None:
         clean(protected, expected["fetched_url"], INDBIZ, content_type=expected["content_type"])
 
 
+@pytest.mark.parametrize(
+    ("marks", "post_id"),
+    [
+        ({}, "1008"),  # the page as IndBiz serves it: `postid-1008` on its <body>
+        ({"shortlink": "https://indbiz.gov.in/?p=1008"}, "1008"),  # and its shortlink, which agrees
+        ({"body": ""}, ""),  # a theme without body_class(), no shortlink
+        ({"body": "", "shortlink": "https://indbiz.gov.in/?p=1008"}, "1008"),
+        ({"body": "", "shortlink": "https://indbiz.gov.in/?p=abc"}, ""),  # not WordPress' number
+        ({"body": "single postid-x12", "shortlink": "https://indbiz.gov.in/?page_id=3"}, ""),
+        ({"body": "single page-id-77"}, ""),  # a page's id, not a post's
+    ],
+)
+def test_the_post_id_is_wordpress_own_from_the_body_class_or_the_shortlink(marks: dict[str, str], post_id: str) -> None:
+    """WordPress' post ID stays when an article's slug changes: the archive follows it there."""
+    html, expected = load("seed")
+    body_tag = re.search(rb'<body class="([^"]*)"', html)
+    assert body_tag is not None and b"postid-1008" in body_tag[1]
+    if "body" in marks:
+        html = html.replace(body_tag[0], f'<body class="{marks["body"]}"'.encode())
+    if "shortlink" in marks:
+        html = html.replace(b"</head>", f"<link rel='shortlink' href='{marks['shortlink']}' />\n</head>".encode(), 1)
+    document = clean(html, expected["fetched_url"], INDBIZ, content_type=expected["content_type"])
+    assert document.post_id == post_id
+    assert list(document.body) == expected["body"]  # context, not content: the article reads the same
+
+
 def test_charset_is_found_in_the_page_when_the_header_has_none() -> None:
     html, expected = load("spices-windows-1252")
     assert b"\x93ready-to-use\x94" in html  # curly quotes as windows-1252 bytes

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import TypeVar
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 from lxml import etree
 
@@ -76,9 +76,12 @@ def clean(
     marked = meta.ld_article or any(sel.article and select(page, sel.article) for _, sel in layers)
     if not marked and (profile is None or profile.require_article_marker):
         raise NotAnArticle("not an article page")
-    if _password_required(page):
+    body_classes = _body_classes(page)
+    if "post-password-required" in body_classes:
+        # WordPress' class for a post whose visibility is "Password protected": its page shows
+        # a password form and "Protected: TITLE". Read as it is, that would be an edit.
         raise ExtractionError("the article is password protected")
-    return _Extraction(page, url, meta, layers, profile).document(summary_hint)
+    return _Extraction(page, url, meta, layers, profile).document(summary_hint, _post_id(body_classes, meta.shortlink))
 
 
 class _Extraction:
@@ -101,7 +104,7 @@ class _Extraction:
         self.sources: dict[str, str] = {}
         self.date_formats = profile.date_formats if profile else ("%B %d, %Y",)
 
-    def document(self, summary_hint: str) -> Document:
+    def document(self, summary_hint: str, post_id: str = "") -> Document:
         title = self._first("title", self._text, metadata=self.meta.title, default="") or self._fallback_title()
         if not title:
             raise ExtractionError("no title")
@@ -125,6 +128,7 @@ class _Extraction:
             author=self._first("author", self._text, metadata=self.meta.author, default=""),
             images=tuple(images),
             language=self.meta.language,
+            post_id=post_id,
             extraction=self.sources,
         )
 
@@ -224,12 +228,24 @@ class _Extraction:
         return urlsplit(url).path not in ("", "/")
 
 
-def _password_required(page: etree._Element) -> bool:
-    """WordPress' class for a post whose visibility is "Password protected" (`body_class`): its
-    page shows a password form and "Protected: TITLE", not the article. Read as it is, that
-    would be an edit of the title and the body."""
+def _body_classes(page: etree._Element) -> frozenset[str]:
     body = page.find("body")
-    return body is not None and "post-password-required" in class_names(body.get("class") or "")
+    return class_names(body.get("class") or "") if body is not None else frozenset()
+
+
+def _post_id(body_classes: frozenset[str], shortlink: str) -> str:
+    """WordPress' id of the post the page shows: `body_class()` prints `postid-N` on a single
+    post's page, `wp_shortlink_wp_head` a `?p=N` link (themes and SEO plugins drop one or the
+    other). It stays when the post's slug or the site's permalinks change."""
+    for name in body_classes:
+        if name.startswith("postid-") and _is_number(name[7:]):
+            return name[7:]
+    ids = parse_qs(urlsplit(shortlink).query).get("p", [])
+    return ids[0] if ids and _is_number(ids[0]) else ""
+
+
+def _is_number(text: str) -> bool:
+    return text.isascii() and text.isdigit()
 
 
 def _node_text(node: etree._Element | str) -> str:

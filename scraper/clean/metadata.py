@@ -17,6 +17,8 @@ ARTICLE_TYPES = frozenset({"Article", "NewsArticle", "BlogPosting", "ReportageNe
 @dataclass(frozen=True)
 class PageMetadata:
     canonical: str = ""
+    #: `<link rel=shortlink>`'s `href`: WordPress prints `https://site/?p=POST_ID`.
+    shortlink: str = ""
     language: str = ""
     og_type: str = ""
     title: str = ""
@@ -40,6 +42,7 @@ def read_metadata(page: etree._Element) -> PageMetadata:
     language = xpath(page, "/html/@lang")
     return PageMetadata(
         canonical=found.canonical.strip(),
+        shortlink=found.shortlink.strip(),
         language=(str(language[0]) if language else "") or _text(ld.get("inLanguage")),
         og_type=meta("property", "og:type"),
         title=_text(ld.get("headline")) or meta("property", "og:title"),
@@ -59,6 +62,8 @@ class _Found:
     meta: dict[tuple[str, str], str] = field(default_factory=dict)
     #: The first `<link rel=canonical>`'s `href`.
     canonical: str = ""
+    #: The first `<link rel=shortlink>`'s `href`.
+    shortlink: str = ""
     #: The text of each `<script type="application/ld+json">`.
     json_ld: list[str] = field(default_factory=list)
 
@@ -74,8 +79,11 @@ def _scan(page: etree._Element) -> _Found:
                     if key := element.get(attr):
                         found.meta.setdefault((attr, key), content)
         elif element.tag == "link":
-            if not found.canonical and element.get("rel") == "canonical" and (href := element.get("href")) is not None:
+            rel, href = element.get("rel"), element.get("href")
+            if rel == "canonical" and not found.canonical and href is not None:
                 found.canonical = href
+            elif rel == "shortlink" and not found.shortlink and href is not None:
+                found.shortlink = href
         elif element.get("type") == "application/ld+json" and element.text:
             found.json_ld.append(element.text)
     return found
