@@ -38,6 +38,8 @@ SAME_AS = """(select min(earlier.version) from versions as earlier
               where earlier.article_id = versions.article_id and earlier.content_hash = versions.content_hash
                 and earlier.version < versions.version) as same_as"""
 #: What showed a removal: the failed fetch of the article's URL in the crawl that flagged it.
+#: The address a version was fetched at (the document's URL): an article that moved has had more than one.
+VERSION_URL = "json_extract(versions.meta, '$.url')"
 REMOVED_BECAUSE = """(select reason from fetch_failures
                       where fetch_failures.crawl_id = changes.crawl_id and fetch_failures.url = articles.url
                       order by fetch_failures.id desc limit 1)"""
@@ -98,18 +100,29 @@ def _article_id(archive: Archive, url: str) -> int:
         row = next(archive.db.query("select id from articles where url = ?", [candidate]), None)
         if row is not None:
             return int(row["id"])
+    for candidate in dict.fromkeys(variants):  # an address it had before it moved (`Archive.record`)
+        row = next(archive.db.query(f"select article_id from versions where {VERSION_URL} = ? order by id desc limit 1", [candidate]), None)
+        if row is not None:
+            return int(row["article_id"])
     raise ArchiveError(f"no article {url} in {archive.path}")
+
+
+def address(archive: Archive, url: str) -> str:
+    """The address the article archived under `url` has now: another one if it moved there
+    (its slug changed, or the site moved to https)."""
+    return str(archive.db.execute("select url from articles where id = ?", [_article_id(archive, url)]).fetchone()[0])
 
 
 def history(archive: Archive, url: str) -> list[dict[str, Any]]:
     """An article's changes in finished crawls, oldest first: each version with what it was
     flagged as (held back as `suspect` and `recleaned` included), and its removals and returns,
-    which make no version (`version` is null for a removal; `reason` says what showed it)."""
+    which make no version (`version` is null for a removal; `reason` says what showed it).
+    `fetched_at_url` is the address each version was fetched at."""
     return list(
         archive.db.query(
             f"""select versions.version, changes.detected_at, changes.crawl_id, versions.title,
                       versions.content_hash, changes.kind, changes.fields, changes.words_added,
-                      changes.words_removed, {SAME_AS},
+                      changes.words_removed, {SAME_AS}, {VERSION_URL} as fetched_at_url,
                       case when changes.version_id is null then {REMOVED_BECAUSE} end as reason
                from changes
                join articles on articles.id = changes.article_id
