@@ -45,6 +45,10 @@ LAST_CHANGE = """select max(detected_at) from changes
 _encode_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
+#: What classifying a fetched article needs of its row (`Archive._current`).
+_CURRENT_COLUMNS = "id, url, status, content_hash, version_count, gone_since, post_id"
+
+
 def utcnow() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -89,6 +93,8 @@ class Known:
     live: frozenset[str] = frozenset()
     #: Live URL → when it was last checked (ISO), for sitemap `lastmod` comparisons.
     last_checked: dict[str, str] = field(default_factory=dict)
+    #: Live URL → its post id (`Document.post_id`), where the archive knows it.
+    post_ids: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -418,6 +424,7 @@ class Archive:
         with self._transaction():
             known = self._current(list(latest))
             known.update(self._moved_home([url for url in latest if url not in known]))
+            known.update(self._renamed_posts({url: item for url, item in latest.items() if url not in known}, set(latest)))
             for url, item in latest.items():
                 outcomes.append(self._record_one(crawl_id, item, known.get(url), origin))
             self._index_new([outcome.url for outcome in outcomes if outcome.kind == "new"])
@@ -448,9 +455,48 @@ class Archive:
         for twin, row in self._current(list(twins)).items() if twins else ():
             url = twins[twin]
             if url not in found:
-                self.db.execute("update articles set url = ? where id = ?", [url, row["id"]])
-                found[url] = {**row, "url": url}
+                found[url] = self._rename(row, url)
         return found
+
+    def _renamed_posts(self, fetched: dict[str, Fetched], batch: set[str]) -> dict[str, dict[str, Any]]:
+        """The articles among `fetched` (new to the archive) that it holds under another address
+        of the same site with the same post id (`Document.post_id`): an editor changed the slug,
+        or the site its permalinks. Each row takes its new URL and keeps its history, and is
+        then classified as any fetch of it is (the new slug often comes with a new headline:
+        an edit of the title, not a removal and a new article).
+
+        Only where exactly one article of the site's scheme and host (or its twins) has that
+        id, and its own address was not fetched in the same batch.
+        """
+        wanted = {url: item.document.post_id for url, item in fetched.items() if item.document.post_id}
+        if not wanted:
+            return {}
+        holders: dict[str, list[dict[str, Any]]] = {}
+        for row in self.db.query(
+            f"""select {_CURRENT_COLUMNS}, site from articles
+                where post_id in (select value from json_each(?))""",
+            [json.dumps(sorted(set(wanted.values())))],
+        ):
+            holders.setdefault(row["post_id"], []).append(row)
+        found: dict[str, dict[str, Any]] = {}
+        for url, post_id in wanted.items():
+            family = {_origin(address) for address in (url, *_twins(url))}
+            rows = [
+                row
+                for row in holders.get(post_id, ())
+                if row["site"] == fetched[url].site and _origin(row["url"]) in family and row["url"] not in batch
+            ]
+            if len(rows) == 1:
+                found[url] = self._rename(rows[0], url)
+                holders[post_id].remove(rows[0])
+        return found
+
+    def _rename(self, row: dict[str, Any], url: str) -> dict[str, Any]:
+        """The article moves to `url`; its history goes with it (versions keep where each was fetched)."""
+        self.db.execute("update articles set url = ? where id = ?", [url, row["id"]])
+        if "_origins" in self.__dict__:
+            self._origins.add(_origin(url))
+        return {**row, "url": url}
 
     @cached_property
     def _origins(self) -> set[str]:
@@ -543,9 +589,7 @@ class Archive:
         article's body to find the few that changed was 40% of the lookup.
         """
         rows = self.db.query(
-            """select id, url, status, content_hash, version_count, gone_since from articles
-               where url in (select value from json_each(?))""",
-            [json.dumps(urls)],
+            f"select {_CURRENT_COLUMNS} from articles where url in (select value from json_each(?))", [json.dumps(urls)]
         )
         return {row["url"]: row for row in rows}
 
@@ -565,6 +609,8 @@ class Archive:
             version_id = self._insert_version(article_id, 1, crawl_id, item, converted, now, origin)
             self._insert_change(article_id, version_id, crawl_id, "new", now)
             return Outcome(url, "new")
+        if item.document.post_id and row["post_id"] != item.document.post_id:  # read before it was kept
+            self.db.execute("update articles set post_id = ? where id = ?", [item.document.post_id, row["id"]])
         restored = row["status"] == "removed"
         if row["content_hash"] == digest and origin == "reclean":
             return Outcome(url, "unchanged")
@@ -619,6 +665,7 @@ class Archive:
             "last_checked": now,
             "last_changed": now,
             **validators,
+            "post_id": converted.data["post_id"] or None,
         }
         if "_origins" in self.__dict__:  # read already: keep it whole
             self._origins.add(_origin(url))
@@ -673,11 +720,13 @@ class Archive:
     # -- reading what the crawler needs ---------------------------------------------------------
 
     def known(self, site: str) -> Known:
-        rows = self.db.execute("select url, status, last_checked from articles where site = ?", [site]).fetchall()
+        rows = self.db.execute("select url, status, last_checked, post_id from articles where site = ?", [site]).fetchall()
+        live = [(url, checked, post_id) for url, status, checked, post_id in rows if status == "live"]
         return Known(
-            urls=frozenset(url for url, _, _ in rows),
-            live=frozenset(url for url, status, _ in rows if status == "live"),
-            last_checked={url: checked for url, status, checked in rows if status == "live"},
+            urls=frozenset(url for url, *_ in rows),
+            live=frozenset(url for url, *_ in live),
+            last_checked={url: checked for url, checked, _ in live},
+            post_ids={url: post_id for url, _, post_id in live if post_id},
         )
 
     def due(self, site: str, policy: RecheckPolicy, *, everything: bool = False, now: str = "") -> list[Due]:

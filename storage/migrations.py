@@ -16,7 +16,7 @@ import sqlite_utils
 
 from storage import pages
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 log = logging.getLogger("newsdelta.storage")
 
@@ -199,7 +199,20 @@ def _v3(db: sqlite_utils.Database) -> None:
     db.execute(_FTS_UPDATE_TRIGGER)
 
 
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _v1, 2: _v2, 3: _v3}
+def _v4(db: sqlite_utils.Database) -> None:
+    """`articles.post_id`: the site's own id of an article (WordPress' post ID), which stays
+    when the article's slug or the site's permalinks change, so its row and history follow
+    it to the new address (`Archive.record`).
+
+    Filled as each article is next fetched, or at once from the stored pages by `newsdelta
+    reclean` (the archive does not clean pages itself).
+    """
+    if "post_id" not in db.table("articles").columns_dict:
+        db.table("articles").add_column("post_id", str)
+    db.table("articles").create_index(["post_id"], if_not_exists=True)
+
+
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _v1, 2: _v2, 3: _v3, 4: _v4}
 
 
 def schema_version(db: sqlite_utils.Database) -> int:

@@ -17,6 +17,7 @@ from scraper.lock import EXIT_LOCKED, CrawlLock
 from scraper.reclean import reclean
 from scraper.standin import StandinServer, StandinSite
 from scraper.standin.server import respond
+from storage.archive import Archive
 from tests.support import crawl, newsdelta, open_archive, tls_for_127_0_0_1
 
 SEED = "india-strengthens-defence-ties-with-japan-south-korea"
@@ -207,12 +208,46 @@ def test_410_once_is_a_removal(live_site: StandinServer, db_path: Path) -> None:
 
 
 @pytest.mark.parametrize("mode", ["full", "recheck"])
-def test_an_article_whose_slug_changed_is_removed_at_the_old_url_and_new_at_the_new(
+def test_an_article_whose_slug_changed_keeps_its_history_at_the_new_url(
     live_site: StandinServer, db_path: Path, mode: str
 ) -> None:
-    """WordPress answers an old slug with a 301 to the new one. The archive keeps a row per
-    canonical URL: the old URL's article is removed, with the fetch that shows where it went
-    kept as evidence, and the new URL's is new. Before, the old one stayed live for ever."""
+    """An editor retitles an article and changes its slug; WordPress answers the old slug with a
+    301 to the new one. The page's post ID (`postid-N`) is the one archived: the row moves to
+    the new URL with its history, and the new headline is an edit of the title. Before, the
+    article was removed at the old URL and new at the new one, and the edit was never seen."""
+    crawl(live_site, db_path)
+    new_slug = "india-deepens-defence-ties-with-japan-and-south-korea"
+    new_title = "India deepens defence ties with Japan and South Korea"
+    live_site.site.move_article(SEED, new_slug, title=new_title)
+    old_url, new_url = live_site.article_url(SEED), live_site.article_url(new_slug)
+    row = crawl(live_site, db_path, mode=mode, NEWSDELTA_RECHECK_ALL=True)
+    assert kinds(db_path, row["id"]) == [("edited", new_url, ["title"])]
+    assert (row["new"], row["removed"], row["edited"], row["failed"]) == (0, 0, 1, 0)
+    moved = article(db_path, new_url)
+    assert (moved["status"], moved["version_count"], moved["title"], moved["post_id"]) == ("live", 2, new_title, "1008")
+    with open_archive(db_path) as archive:
+        assert archive.db.execute("select count(*) from articles where url = ?", [old_url]).fetchone()[0] == 0
+    history = newsdelta("history", old_url, "--db", str(db_path))  # the old address still finds it
+    lines = history.stdout.splitlines()
+    assert [line.split()[:1] + line.split()[4:5] for line in lines] == [["v1", "new"], ["v2", "edited"]]
+    assert lines[0].endswith(f"India strengthens defence ties with Japan, South Korea  (at {old_url})")
+    assert lines[1].endswith(f"[title]  {new_title}")
+    shown = newsdelta("show", old_url, "--db", str(db_path))
+    assert shown.stdout.startswith(new_title)
+    assert shown.stderr == f"newsdelta: note: this article has moved to {new_url}\n"
+    again = crawl(live_site, db_path, mode=mode, NEWSDELTA_RECHECK_ALL=True)
+    assert (again["new"], again["removed"], again["edited"], again["failed"]) == (0, 0, 0, 0)
+
+
+@pytest.mark.parametrize("mode", ["full", "recheck"])
+def test_an_article_whose_slug_changed_on_a_page_without_a_post_id_is_removed_at_the_old_url_and_new_at_the_new(
+    live_site: StandinServer, db_path: Path, mode: str
+) -> None:
+    """A theme that prints no post ID: nothing says the new URL's article is the old one. The
+    archive keeps a row per canonical URL: the old URL's article is removed, with the fetch
+    that shows where it went kept as evidence, and the new URL's is new. Before, the old one
+    stayed live for ever."""
+    live_site.site.hide_post_ids()
     crawl(live_site, db_path)
     new_slug = "india-deepens-defence-ties-with-japan-and-south-korea"
     live_site.site.move_article(SEED, new_slug, title="India deepens defence ties with Japan and South Korea")
@@ -231,12 +266,32 @@ def test_an_article_whose_slug_changed_is_removed_at_the_old_url_and_new_at_the_
     assert (again["new"], again["removed"], again["edited"], again["failed"]) == (0, 0, 0, 0)
 
 
-def test_an_article_whose_page_names_another_address_as_its_own_moves_there_on_a_second_sight(
-    live_site: StandinServer, db_path: Path
+def test_an_old_address_that_leads_to_another_post_is_removed_there(live_site: StandinServer, db_path: Path) -> None:
+    """The site takes an article down and redirects its address to another article (a
+    redirection plugin's rule): the post IDs differ, so it is a removal, not a move."""
+    crawl(live_site, db_path)
+    other = live_site.site.articles()[3]
+    old_url, other_url = live_site.article_url(SEED), live_site.article_url(other.slug)
+    live_site.site.remove_article(SEED)
+    live_site.fail(f"/{SEED}/", 301, b"", headers={"Location": other_url})
+    row = crawl(live_site, db_path, mode="recheck", NEWSDELTA_RECHECK_ALL=True)
+    assert kinds(db_path, row["id"]) == [("removed", old_url, [])]
+    assert (row["removed"], row["new"], row["edited"], row["failed"]) == (1, 0, 0, 0)
+    assert article(db_path, other_url)["version_count"] == 1
+    with open_archive(db_path) as archive:
+        evidence = list(archive.db.query("select status, reason from fetch_failures where url = ?", [old_url]))
+    assert evidence == [{"status": 301, "reason": f"moved to {other_url}"}]
+
+
+@pytest.mark.parametrize("post_ids", ["shown", "hidden"])
+def test_an_article_whose_page_names_another_address_as_its_own_moves_there(
+    live_site: StandinServer, db_path: Path, post_ids: str
 ) -> None:
-    """The old address still answers 200, but its page's canonical URL is a new one: the
-    article is archived there, and the old row, which no fetch would ever update again, is
-    removed when the page says so twice an hour apart."""
+    """The old address still answers 200, but its page's canonical URL is a new one. With the
+    same post ID on both pages the row moves to the new address at once, its history with it.
+    Without one the article is archived there as new, and the old row, which no fetch would
+    ever update again, is removed when the page says so twice an hour apart."""
+    live_site.site.hide_post_ids(post_ids == "hidden")
     crawl(live_site, db_path)
     new_slug = "india-deepens-defence-ties-with-japan-and-south-korea"
     old_url, new_url = live_site.article_url(SEED), live_site.article_url(new_slug)
@@ -244,6 +299,13 @@ def test_an_article_whose_page_names_another_address_as_its_own_moves_there_on_a
     live_site.site.move_article(SEED, new_slug)  # listed at its new address only
     live_site.fail(f"/{SEED}/", 200, page.replace(f'rel="canonical" href="{old_url}"'.encode(), f'rel="canonical" href="{new_url}"'.encode()))
     once = crawl(live_site, db_path, **NOW)
+    if post_ids == "shown":
+        assert kinds(db_path, once["id"]) == []
+        assert (once["new"], once["removed"], once["failed"]) == (0, 0, 0)
+        assert article(db_path, new_url)["version_count"] == 1
+        twice = crawl(live_site, db_path, **NOW)
+        assert (twice["new"], twice["removed"], twice["edited"], twice["failed"]) == (0, 0, 0, 0)
+        return
     assert kinds(db_path, once["id"]) == [("new", new_url, [])]
     assert article(db_path, old_url)["status"] == "live"  # one sight may be a plugin's glitch
     twice = crawl(live_site, db_path, **NOW)
@@ -405,11 +467,28 @@ def test_a_site_answering_410_to_everything_removes_nothing_it_is_held_back(live
     assert article(db_path, live_site.article_url(SEED))["status"] == "live"
 
 
-def test_a_permalink_change_across_the_site_holds_back_the_old_addresses_removals(
+def test_a_permalink_change_across_the_site_moves_every_article_by_its_post_id(live_site: StandinServer, db_path: Path) -> None:
+    """Every article answers a 301 to a new address, whose page has the post ID archived: every
+    row moves there with its history, and nothing is flagged."""
+    first = crawl(live_site, db_path)
+    count = first["new"]
+    ids = {a.slug: article(db_path, live_site.article_url(a.slug))["id"] for a in live_site.site.articles()}
+    for moved in live_site.site.articles():
+        live_site.site.move_article(moved.slug, f"{moved.slug}-2")
+    row = crawl(live_site, db_path)
+    assert (row["new"], row["removed"], row["suspect"], row["edited"], row["unchanged"], row["failed"]) == (0, 0, 0, 0, count, 0)
+    with open_archive(db_path) as archive:
+        now = {url: article_id for article_id, url in archive.db.execute("select id, url from articles")}
+    assert now == {live_site.article_url(f"{slug}-2"): article_id for slug, article_id in ids.items()}
+
+
+def test_a_permalink_change_across_a_site_without_post_ids_holds_back_the_old_addresses_removals(
     live_site: StandinServer, db_path: Path
 ) -> None:
-    """Every article answers a 301 to a new address: new articles at the new addresses, and
-    the old ones' removals held back until someone accepts them."""
+    """Every article answers a 301 to a new address, and no page names its post ID: new
+    articles at the new addresses, and the old ones' removals held back until someone
+    accepts them."""
+    live_site.site.hide_post_ids()
     first = crawl(live_site, db_path)
     count = first["new"]
     old = [live_site.article_url(a.slug) for a in live_site.site.articles()]
@@ -471,11 +550,16 @@ def test_a_cosmetic_edit_is_classed_so(live_site: StandinServer, db_path: Path) 
 
 def test_a_reclean_is_not_an_edit(live_site: StandinServer, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     first = crawl(live_site, db_path)
+    with Archive.open(db_path) as archive:  # as an archive of schema 3 has them: no post ids
+        archive.db.execute("update articles set post_id = null")
     monkeypatch.setattr("scraper.reclean.BATCH", 10)
     told: list[int] = []
     unchanged = reclean(str(db_path), progress=told.append)
     assert (unchanged["recleaned"], unchanged["unchanged"]) == (0, first["new"])
     assert told == list(range(10, first["new"] + 1, 10))  # long work shows progress
+    assert article(db_path, live_site.article_url(SEED))["post_id"] == str(live_site.site.article(SEED).post_id)
+    with open_archive(db_path) as archive:  # every page of the stand-in names its post
+        assert archive.db.execute("select count(*) from articles where post_id is null").fetchone()[0] == 0
     # A new cleaner, stricter about inserts: paragraphs opening with "India" now count as one.
     monkeypatch.setattr(blocks, "INSERT", re.compile(r"^(also read|india)\b", re.I))
     row = reclean(str(db_path))

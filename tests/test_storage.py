@@ -74,6 +74,64 @@ def test_an_address_on_another_path_is_another_article(db_path: Path) -> None:
         assert [o.kind for o in archive.record(crawl, [fetched("https://example.com/a/b/"), fetched("https://example.org/a/")])] == ["new", "new"]
 
 
+def with_post_id(item: Fetched, post_id: str, site: str = "indbiz") -> Fetched:
+    return replace(item, document=replace(item.document, post_id=post_id), site=site)
+
+
+def test_an_article_whose_address_changed_keeps_its_row_by_its_post_id(db_path: Path) -> None:
+    with Archive.open(db_path) as archive:
+        first = archive.start_crawl(site="indbiz", mode="full", trigger="cli")
+        archive.record(first, [with_post_id(fetched("http://example.com/a/"), "7"), with_post_id(fetched("http://example.com/b/"), "8")])
+        moved = archive.start_crawl(site="indbiz", mode="full", trigger="cli")
+        renamed = with_post_id(fetched("https://example.com/2024/a-new-slug/", title="A new title"), "7")
+        outcome = archive.record(moved, [renamed])[0]
+        assert (outcome.url, outcome.kind, outcome.fields) == ("https://example.com/2024/a-new-slug/", "edited", ("title",))
+        rows = {row["url"]: (row["id"], row["post_id"], row["version_count"]) for row in archive.db.query("select * from articles")}
+        assert rows == {"https://example.com/2024/a-new-slug/": (1, "7", 2), "http://example.com/b/": (2, "8", 1)}
+        assert archive.known("indbiz").post_ids == {"https://example.com/2024/a-new-slug/": "7", "http://example.com/b/": "8"}
+
+
+@pytest.mark.parametrize(
+    "why, archived, fetched_now",
+    [
+        ("another site's post 7", [("https://example.org/a/", "7")], [("https://example.com/c/", "7")]),
+        ("another profile's post 7", [("https://example.com/a/", "7", "generic")], [("https://example.com/c/", "7")]),
+        ("two posts 7: which?", [("https://example.com/a/", "7"), ("https://example.com/b/", "7")], [("https://example.com/c/", "7")]),
+        ("the old address answered too", [("https://example.com/a/", "7")], [("https://example.com/c/", "7"), ("https://example.com/a/", "7")]),
+        ("no post id", [("https://example.com/a/", "")], [("https://example.com/c/", "")]),
+    ],
+)
+def test_a_post_id_moves_a_row_only_when_it_names_one_article_of_the_site(
+    db_path: Path, why: str, archived: list[tuple[str, ...]], fetched_now: list[tuple[str, ...]]
+) -> None:
+    with Archive.open(db_path) as archive:
+        first = archive.start_crawl(site="indbiz", mode="full", trigger="cli")
+        archive.record(first, [with_post_id(fetched(url, title=url), post_id, *site) for url, post_id, *site in archived])
+        second = archive.start_crawl(site="indbiz", mode="full", trigger="cli")
+        outcomes = archive.record(second, [with_post_id(fetched(url, title=url), post_id) for url, post_id in fetched_now])
+        assert outcomes[0].kind == "new", why
+        urls = {url for (url,) in archive.db.execute("select url from articles")}
+        assert urls == {url for url, *_ in archived} | {url for url, _ in fetched_now}, why
+
+
+def test_an_archive_of_schema_3_gets_its_post_ids_as_its_articles_are_fetched(db_path: Path) -> None:
+    with Archive.open(db_path) as archive:
+        crawl = archive.start_crawl(site="indbiz", mode="full", trigger="cli")
+        archive.record(crawl, [fetched("https://example.com/a/")])
+    with sqlite3.connect(db_path) as conn:  # what newsdelta with schema 3 left: no post_id
+        conn.execute("drop index idx_articles_post_id")
+        conn.execute("alter table articles drop column post_id")
+        conn.execute("PRAGMA user_version = 3")
+    conn.close()
+    with Archive.open(db_path) as archive:
+        assert archive.db.execute("select post_id from articles").fetchall() == [(None,)]
+        crawl = archive.start_crawl(site="indbiz", mode="full", trigger="cli")
+        assert archive.record(crawl, [with_post_id(fetched("https://example.com/a/"), "7")])[0].kind == "unchanged"
+        assert archive.db.execute("select post_id from articles").fetchall() == [("7",)]
+        renamed = archive.record(crawl, [with_post_id(fetched("https://example.com/a-new-slug/"), "7")])
+        assert [(o.url, o.kind) for o in renamed] == [("https://example.com/a-new-slug/", "unchanged")]
+
+
 def test_a_batch_that_fails_midway_writes_nothing(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with Archive.open(db_path) as archive:
         crawl = archive.start_crawl(site="indbiz", mode="full", trigger="cli")

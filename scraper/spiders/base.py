@@ -20,6 +20,7 @@ from w3lib.url import url_query_cleaner
 
 from scraper.clean import ExtractionError, NotAnArticle
 from scraper.cleaning import Cleaned, clean_for_archive
+from scraper.document import Document
 from scraper.items import PAGES_READ, ArticleItem, FetchFailure, NotModified
 from scraper.sites import SiteProfile, get_site, site_for_page, web_address
 from scraper.worker import CleanWorker, WorkerGone
@@ -144,7 +145,7 @@ class ArticleSpider(scrapy.Spider):
             return
         # Scrapy's annotation says int; its stats add any number.
         self.crawler.stats.inc_value("newsdelta/page_compress_cpu_s", cleaned.compress_cpu_s)  # type: ignore[arg-type]
-        if moved := self.moved_away(response, cleaned.document.url):
+        if moved := self.moved_away(response, cleaned.document):
             yield moved
         yield ArticleItem(
             document=cleaned.document,
@@ -166,18 +167,21 @@ class ArticleSpider(scrapy.Spider):
         where = f" (at {response.url})" if asked != response.url else ""
         return self.failure(asked, f"{reason}{where}", response.status)
 
-    def moved_away(self, response: Response, url: str) -> FetchFailure | None:
+    def moved_away(self, response: Response, document: Document) -> FetchFailure | None:
         """An archived article asked for at its address, whose page is now another article's
-        (`url`, the document's canonical URL): it is gone from there.
+        (the document's canonical URL): it is gone from there.
 
         Redirected there, its slug changed (WordPress redirects the old one): gone at once
         after a permanent redirect. Answered in place by a page that names another address as
         its own: gone when seen so twice an hour apart, as after a 404 (`record_failures`).
         Only a change of path counts: the same path on another scheme or host (a site moving
-        to https) is the same article, whose row the archive moves there (`Archive.record`).
+        to https) is the same article, whose row the archive moves there (`Archive.record`), and
+        so is the same post (its post id) at a new path: the archive moves its row there too.
         """
-        asked = requested_url(response)
+        asked, url = requested_url(response), document.url
         if asked not in self.known.live or urlsplit(asked).path == urlsplit(url).path:
+            return None
+        if document.post_id and self.known.post_ids.get(asked) == document.post_id:
             return None
         if asked == response.url:
             return self.failure(asked, f"moved to {url} (the page's canonical URL)", response.status, gone=True)

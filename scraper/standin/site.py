@@ -158,6 +158,9 @@ class StandinSite:
         #: Traps real sites set: `/page/N/` that never ends, listing links with tracking parameters.
         self.endless_pagination = False
         self.tracking_links = False
+        #: Article pages name WordPress' post ID (`postid-N` on <body>), as themes calling
+        #: body_class() do (`hide_post_ids`).
+        self.post_ids_shown = True
         for article in load_bundled() if articles is None else articles:
             self._put(article)
         self._reindex()
@@ -197,7 +200,7 @@ class StandinSite:
     def etag(self, article: StandinArticle) -> str:
         """Changes with the article and with the sidebar's Recent Articles, as a page cache's would."""
         recent = ",".join(f"{a.slug}:{a.revision}" for a in self.recent())
-        key = f"{article.slug}:{article.revision}:{recent}:{self.theme}:{self.views}"
+        key = f"{article.slug}:{article.revision}:{recent}:{self.theme}:{self.views}:{self.post_ids_shown}"
         return '"' + hashlib.sha1(key.encode()).hexdigest()[:20] + '"'
 
     # -- changing (the API tests and the demo use) --------------------------------------------
@@ -208,6 +211,12 @@ class StandinSite:
             raise ValueError(f"unknown theme {theme!r} (one of: {', '.join(THEMES)})")
         with self._lock:
             self.theme = theme
+            self._reindex()
+
+    def hide_post_ids(self, hidden: bool = True) -> None:
+        """Serve article pages without WordPress' post ID: a theme that does not call body_class()."""
+        with self._lock:
+            self.post_ids_shown = not hidden
             self._reindex()
 
     def count_views(self, reads: int = 1) -> None:
@@ -301,6 +310,7 @@ class StandinSite:
         return self._env.get_template(template).render(
             redesign=self.theme == "indbiz-redesign",
             site=self._context(base_url),
+            show_post_id=self.post_ids_shown,
             article=article,
             url=url,
             json_ld=_json_ld(article, url, base_url),
