@@ -45,7 +45,9 @@ class ValidatePipeline:
         if isinstance(item, ArticleItem):
             url = item.document.url
             if url in self.seen:
-                raise DropItem(f"{item.fetched_url}: same canonical URL as an article already fetched ({url})")
+                # INFO: expected whenever two addresses lead to one article (an old slug's
+                # redirect, a page naming another canonical URL), a site-wide move included.
+                raise DropItem(f"{item.fetched_url}: same canonical URL as an article already fetched ({url})", log_level="INFO")
             self.seen.add(url)
         return item
 

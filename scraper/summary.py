@@ -12,6 +12,8 @@ NEWS = ("new", "edited", "removed", "restored", "failed", "suspect")
 
 #: Scrapy stat: how many articles of the crawl's site the archive held when it started.
 ARCHIVED_ARTICLES = "newsdelta/archived_articles"
+#: Scrapy stat: how many archived articles the crawl met at a new address, and moved there.
+MOVED = "newsdelta/moved"
 #: Scrapy stat: the pause between requests the crawl kept for robots.txt's Crawl-delay, in seconds.
 CRAWL_DELAY = "newsdelta/crawl_delay_s"
 
@@ -29,6 +31,8 @@ def render_summary(crawl: dict[str, Any]) -> str:
     if crawl.get("suspect"):
         lines.append(f"  {'suspect':<{width}}  {crawl['suspect']:>6}  (held back: `newsdelta changes --suspect`)")
     stats = _stats(crawl)
+    if moved := stats.get(MOVED):
+        lines.append(f"  {'moved':<{width}}  {moved:>6}  (archived articles at a new address: their rows and history followed)")
     if disallowed := stats.get("robotstxt/forbidden"):
         lines.append(f"  robots.txt disallowed {disallowed} URL(s): not fetched")
     if pause := stats.get(CRAWL_DELAY):

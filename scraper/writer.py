@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from scraper import ipc
+from scraper.summary import MOVED
 from storage.archive import Archive, Failure, Fetched
 from storage.migrations import ArchiveError
 
@@ -69,8 +70,11 @@ def write_batch(archive: Archive, config: WriterConfig, batch: Batch) -> Written
         if batch.fetched:
             for outcome in archive.record(config.crawl_id, batch.fetched):
                 counts[f"newsdelta/{outcome.kind}"] += 1
+                if outcome.moved_from:
+                    counts[MOVED] += 1
         if batch.not_modified:
-            archive.touch(config.crawl_id, batch.not_modified, answered_at=batch.answered_at)
+            if moved := archive.touch(config.crawl_id, batch.not_modified, answered_at=batch.answered_at):
+                counts[MOVED] += moved
             counts["newsdelta/not_modified"] += len(batch.not_modified)
         if batch.failures:
             removed = archive.record_failures(

@@ -14,7 +14,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -83,6 +83,8 @@ class Outcome:
     url: str
     kind: str  # new / edited / unchanged / restored / recleaned
     fields: tuple[str, ...] = ()
+    #: The address the article's row had until this fetch moved it here (`Archive.record`).
+    moved_from: str = ""
 
 
 @dataclass(frozen=True)
@@ -426,7 +428,8 @@ class Archive:
             known.update(self._moved_home([url for url in latest if url not in known]))
             known.update(self._renamed_posts({url: item for url, item in latest.items() if url not in known}, set(latest)))
             for url, item in latest.items():
-                outcomes.append(self._record_one(crawl_id, item, known.get(url), origin))
+                outcome = self._record_one(crawl_id, item, row := known.get(url), origin)
+                outcomes.append(replace(outcome, moved_from=row["moved_from"]) if row and "moved_from" in row else outcome)
             self._index_new([outcome.url for outcome in outcomes if outcome.kind == "new"])
             counts = Counter(outcome.kind for outcome in outcomes)
             self.db.execute(
@@ -496,7 +499,7 @@ class Archive:
         self.db.execute("update articles set url = ? where id = ?", [url, row["id"]])
         if "_origins" in self.__dict__:
             self._origins.add(_origin(url))
-        return {**row, "url": url}
+        return {**row, "url": url, "moved_from": row["url"]}
 
     @cached_property
     def _origins(self) -> set[str]:
@@ -506,14 +509,16 @@ class Archive:
 
     def touch(
         self, crawl_id: int, urls: Sequence[str], checked_at: str = "", *, answered_at: dict[str, str] | None = None
-    ) -> None:
-        """Articles that answered 304 Not Modified: only `last_checked` moves.
+    ) -> int:
+        """Articles that answered 304 Not Modified: only `last_checked` moves. Returns how many
+        of them moved to another address.
 
         `answered_at`: for a URL whose 304 came from another address after a redirect, that
         address. When it is the same address on another scheme or host (the site moved to
         https, say), the article takes it as its URL, as `record` does for a page fetched there.
         """
         moved = {url: there for url, there in (answered_at or {}).items() if there in _twins(url)}
+        took: dict[str, dict[str, Any]] = {}
         with self._transaction():
             if moved:
                 held = self._current(list(moved.values()))  # a row of its own already: left as it is
@@ -524,6 +529,7 @@ class Archive:
                 [checked_at or utcnow(), json.dumps(list(urls))],
             )
             self.db.execute("update crawls set unchanged = unchanged + ? where id = ?", [len(urls), crawl_id])
+        return len(took)
 
     def record_failures(self, crawl_id: int, failures: Sequence[Failure], *, confirm_after_s: float = 3600) -> int:
         """Record failed fetches; returns how many articles they show `removed`.

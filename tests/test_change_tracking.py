@@ -223,6 +223,7 @@ def test_an_article_whose_slug_changed_keeps_its_history_at_the_new_url(
     row = crawl(live_site, db_path, mode=mode, NEWSDELTA_RECHECK_ALL=True)
     assert kinds(db_path, row["id"]) == [("edited", new_url, ["title"])]
     assert (row["new"], row["removed"], row["edited"], row["failed"]) == (0, 0, 1, 0)
+    assert json.loads(row["stats"])["newsdelta/moved"] == 1
     moved = article(db_path, new_url)
     assert (moved["status"], moved["version_count"], moved["title"], moved["post_id"]) == ("live", 2, new_title, "1008")
     with open_archive(db_path) as archive:
@@ -347,6 +348,7 @@ def test_a_site_that_moved_to_https_keeps_its_articles(tmp_path: Path, db_path: 
         row = crawl(after, db_path, mode=mode, NEWSDELTA_RECHECK_ALL=True)
         assert after.hits[("moved", 301)] == first["new"]  # each archived http address, once
         assert (row["new"], row["edited"], row["unchanged"], row["removed"], row["failed"]) == (0, 1, first["new"] - 1, 0, 0)
+        assert json.loads(row["stats"])["newsdelta/moved"] == first["new"]  # 304s after a redirect too
         with open_archive(db_path) as archive:
             urls = [url for (url,) in archive.db.execute("select url from articles")]
         assert len(urls) == first["new"] and all(url.startswith(f"{after.url}/") for url in urls)
@@ -355,6 +357,7 @@ def test_a_site_that_moved_to_https_keeps_its_articles(tmp_path: Path, db_path: 
         after.reset_hits()
         again = crawl(after, db_path, mode=mode, NEWSDELTA_RECHECK_ALL=True)
         assert (again["new"], again["edited"], again["unchanged"], after.hits[("moved", 301)]) == (0, 0, first["new"], 0)
+        assert "newsdelta/moved" not in json.loads(again["stats"])
 
 
 def test_a_page_that_cannot_be_read_after_a_redirect_is_a_failure_of_the_article_asked_for(
@@ -475,7 +478,12 @@ def test_a_permalink_change_across_the_site_moves_every_article_by_its_post_id(l
     ids = {a.slug: article(db_path, live_site.article_url(a.slug))["id"] for a in live_site.site.articles()}
     for moved in live_site.site.articles():
         live_site.site.move_article(moved.slug, f"{moved.slug}-2")
-    row = crawl(live_site, db_path)
+    result = newsdelta("crawl", "--base-url", live_site.url, "--db", str(db_path), "--set", "NEWSDELTA_PROGRESS_INTERVAL=0")
+    assert result.returncode == 0, result.stderr
+    assert f"  {'moved':<9}  {count:>6}  (archived articles at a new address: their rows and history followed)\n" in result.stdout
+    assert result.stderr == ""  # each old address led to an article already fetched: expected, no warning
+    with open_archive(db_path) as archive:
+        row = archive.crawl(first["id"] + 1)
     assert (row["new"], row["removed"], row["suspect"], row["edited"], row["unchanged"], row["failed"]) == (0, 0, 0, 0, count, 0)
     with open_archive(db_path) as archive:
         now = {url: article_id for article_id, url in archive.db.execute("select id, url from articles")}
