@@ -20,6 +20,10 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's remote control: an HTTP server in every crawl that runs the Python code it is
+# sent, its token left in ~/.local/state/scrapy/job_files (for good, when a crawl is killed).
+# An archiver run by cron has no use for it.
+REMOTE_CONTROL_ENABLED = False
 
 # Faults: give up on a page before it holds up the crawl; never buffer a huge one whole.
 DOWNLOAD_TIMEOUT = 30

@@ -271,6 +271,26 @@ def test_a_crawl_whose_cli_was_killed_stops_cleanly_instead_of_running_on(live_s
     assert "the newsdelta process that started this crawl is gone: stopping the crawl" in log.read_text()
 
 
+def test_a_crawl_runs_no_code_execution_server_and_leaves_no_token_in_the_users_home(live_site: StandinServer, db_path: Path, tmp_path: Path) -> None:
+    """Scrapy 2.19 starts a remote-control HTTP server in every crawl, which runs the Python
+    code it is sent, and writes its port and token to the user's state folder: 87 stale
+    token files had piled up here from crawls that were killed."""
+    state = tmp_path / "state"
+    live_site.delay(f"/{live_site.site.articles()[-1].slug}/", 2.0)  # the crawl stays up a while
+    cli = subprocess.Popen(
+        [NEWSDELTA, "crawl", "--base-url", live_site.url, "--db", str(db_path)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT, env={**os.environ, "XDG_STATE_HOME": str(state)},
+    )
+    deadline = time.monotonic() + 60
+    while live_site.hits[("article", 200)] < 10 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    during = sorted(str(path.relative_to(state)) for path in state.rglob("*")) if state.exists() else []
+    _, stderr = cli.communicate(timeout=60)
+    assert cli.returncode == 0, stderr
+    assert live_site.hits[("article", 200)] == len(live_site.site.articles())
+    assert during == []
+
+
 def test_scrapy_crawl_from_the_project_root_does_the_same_crawl(standin: StandinServer, db_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", "indbiz", "-a", f"base_url={standin.url}", "-s", f"NEWSDELTA_DB={db_path}", "-s", "LOG_LEVEL=WARNING"],
