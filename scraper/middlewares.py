@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
@@ -19,6 +18,7 @@ from scrapy.utils.response import response_status_message
 from w3lib.html import get_base_url, get_meta_refresh
 
 from scraper.summary import CRAWL_DELAY
+from storage.archive import same_site
 
 #: Bytes of a page searched for a refresh. Scrapy searches its first 4,096 characters, and no
 #: encoding spends more than 4 bytes on one: this reaches at least as far, whatever the charset.
@@ -66,15 +66,17 @@ class RetryAfterMiddleware(RetryMiddleware):
 
 
 class OffsiteRedirectMiddleware:
-    """Never follow a redirect to another host.
+    """Never follow a redirect to another site.
 
     Article requests bypass Scrapy's duplicate filter (the spiders deduplicate them), and with
-    it Scrapy's offsite check; this keeps redirects on the site being crawled.
+    it Scrapy's offsite check; this keeps redirects on the site being crawled. The site's
+    twins are the site (`same_site`): `example.com` redirecting to `www.example.com`, or http to
+    https, is where it lives now, and the archive follows it there.
     """
 
     def process_request(self, request: Request) -> None:
         chain = request.meta.get("redirect_urls")
-        if chain and urlsplit(chain[0]).netloc != urlsplit(request.url).netloc:
+        if chain and not same_site(chain[0], request.url):
             raise IgnoreRequest(f"redirected off-site to {request.url}")
 
 

@@ -483,11 +483,10 @@ class Archive:
             holders.setdefault(row["post_id"], []).append(row)
         found: dict[str, dict[str, Any]] = {}
         for url, post_id in wanted.items():
-            family = {_origin(address) for address in (url, *_twins(url))}
             rows = [
                 row
                 for row in holders.get(post_id, ())
-                if row["site"] == fetched[url].site and _origin(row["url"]) in family and row["url"] not in batch
+                if row["site"] == fetched[url].site and same_site(url, row["url"]) and row["url"] not in batch
             ]
             if len(rows) == 1:
                 found[url] = self._rename(rows[0], url)
@@ -792,6 +791,12 @@ def _check_whole(path: Path) -> None:
     header_valid = header[24:28] == header[92:96]
     if header_valid and pages * page_size > path.stat().st_size:
         raise ArchiveError(f"{path}: not a newsdelta archive (damaged: truncated to {path.stat().st_size} bytes)")
+
+
+def same_site(url: str, other: str) -> bool:
+    """Whether `other` is on `url`'s scheme and host, or on its twins: the other of http and
+    https, the host with or without `www.`. A site moving there keeps its articles."""
+    return _origin(other) in {_origin(address) for address in (url, *_twins(url))}
 
 
 def _origin(url: str) -> str:

@@ -9,11 +9,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.response import get_meta_refresh
 from scrapy.utils.test import get_crawler
 
-from scraper.middlewares import META_REFRESH_SCAN_BYTES, BytesMetaRefreshMiddleware, meta_refresh
+from scraper.middlewares import (
+    META_REFRESH_SCAN_BYTES,
+    BytesMetaRefreshMiddleware,
+    OffsiteRedirectMiddleware,
+    meta_refresh,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BENCH_PAGES = Path(__file__).parent.parent / "bench" / "pages"
@@ -99,3 +105,26 @@ def test_the_middleware_redirects_as_scrapys_does() -> None:
     assert middleware.process_response(request, plain) is plain
     refreshing = response(REFRESH_PAGES["relative"].encode())
     assert middleware.process_response(Request(URL, meta={"dont_redirect": True}), refreshing) is refreshing
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "followed"),
+    [
+        ("http://example.com/a/", "https://example.com/a/", True),  # the site moved to https
+        ("http://example.com/a/", "https://www.example.com/a/", True),  # …and to www: a site typed without it
+        ("https://www.example.com/a/", "https://example.com/b/", True),
+        ("https://example.com/a/", "https://example.org/a/", False),  # another site
+        ("https://example.com/a/", "https://cdn.example.com/a/", False),  # another host of the domain
+        ("https://example.com/a/", "https://example.com.evil.test/a/", False),
+        ("https://example.com/a/", "https://example.com:8443/a/", False),
+    ],
+)
+def test_a_redirect_is_followed_only_on_the_site_or_its_twins(first: str, then: str, followed: bool) -> None:
+    """Before, a redirect from `example.com` to `www.example.com` was "off-site": a crawl of a
+    site given without its `www.` read nothing, and a site moving there failed every page."""
+    request = Request(then, meta={"redirect_urls": [first]})
+    if followed:
+        assert OffsiteRedirectMiddleware().process_request(request) is None
+    else:
+        with pytest.raises(IgnoreRequest, match=f"^redirected off-site to {then}$"):
+            OffsiteRedirectMiddleware().process_request(request)

@@ -174,9 +174,9 @@ class ArticleSpider(scrapy.Spider):
         Redirected there, its slug changed (WordPress redirects the old one): gone at once
         after a permanent redirect. Answered in place by a page that names another address as
         its own: gone when seen so twice an hour apart, as after a 404 (`record_failures`).
-        Only a change of path counts: the same path on another scheme or host (a site moving
-        to https) is the same article, whose row the archive moves there (`Archive.record`), and
-        so is the same post (its post id) at a new path: the archive moves its row there too.
+        Not gone are the same path (on the site's other scheme or host: a redirect leads
+        nowhere else, `OffsiteRedirectMiddleware`) and the same post (its post id) at a new
+        path: the archive moves the article's row there (`Archive.record`).
         """
         asked, url = requested_url(response), document.url
         if asked not in self.known.live or urlsplit(asked).path == urlsplit(url).path:
