@@ -1,6 +1,6 @@
 """Items → archive. Spiders never touch the database; these pipelines do.
 
-`ValidatePipeline` drops what must not be archived (a second copy of the same canonical URL);
+`ValidatePipeline` drops what must not be archived (a second copy of the same article);
 `ArchivePipeline` writes documents in batches, one transaction each, records failures, and
 closes the crawl's row with Scrapy's stats and the end-of-crawl summary.
 
@@ -42,12 +42,19 @@ class ValidatePipeline:
         self.seen: set[str] = set()
 
     def process_item(self, item: Any) -> Any:
+        """One article once per crawl, whether its page or a 304 came first: two addresses
+        can lead to one article (an old slug's redirect, a page naming another canonical URL),
+        and counted twice it made the summary's counts add up to more articles than there are.
+        Dropped at INFO: expected, a site-wide move included."""
         if isinstance(item, ArticleItem):
             url = item.document.url
             if url in self.seen:
-                # INFO: expected whenever two addresses lead to one article (an old slug's
-                # redirect, a page naming another canonical URL), a site-wide move included.
                 raise DropItem(f"{item.fetched_url}: same canonical URL as an article already fetched ({url})", log_level="INFO")
+            self.seen.add(url)
+        elif isinstance(item, NotModified):
+            url = item.answered_at or item.url
+            if url in self.seen:
+                raise DropItem(f"{url}: answered 304 after its page was fetched in this crawl", log_level="INFO")
             self.seen.add(url)
         return item
 

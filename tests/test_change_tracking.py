@@ -270,7 +270,7 @@ def test_an_article_whose_slug_changed_on_a_page_without_a_post_id_is_removed_at
 def test_an_old_address_that_leads_to_another_post_is_removed_there(live_site: StandinServer, db_path: Path) -> None:
     """The site takes an article down and redirects its address to another article (a
     redirection plugin's rule): the post IDs differ, so it is a removal, not a move."""
-    crawl(live_site, db_path)
+    first = crawl(live_site, db_path)
     other = live_site.site.articles()[3]
     old_url, other_url = live_site.article_url(SEED), live_site.article_url(other.slug)
     live_site.site.remove_article(SEED)
@@ -278,6 +278,8 @@ def test_an_old_address_that_leads_to_another_post_is_removed_there(live_site: S
     row = crawl(live_site, db_path, mode="recheck", NEWSDELTA_RECHECK_ALL=True)
     assert kinds(db_path, row["id"]) == [("removed", old_url, [])]
     assert (row["removed"], row["new"], row["edited"], row["failed"]) == (1, 0, 0, 0)
+    # Its 304, and its page after the redirect: one article, counted once.
+    assert row["unchanged"] == first["new"] - 1
     assert article(db_path, other_url)["version_count"] == 1
     with open_archive(db_path) as archive:
         evidence = list(archive.db.query("select status, reason from fetch_failures where url = ?", [old_url]))

@@ -19,7 +19,10 @@ from scrapy.utils.misc import build_from_crawler, is_generator_with_return_value
 from scrapy.utils.test import get_crawler
 
 from scraper import settings as project_settings
+from scraper.document import Document
 from scraper.gctuning import GcTuning
+from scraper.items import ArticleItem, NotModified
+from scraper.pipelines import ValidatePipeline
 from scraper.spiders.indbiz import IndbizSpider, feed_selector, read_feed
 from scraper.standin import StandinArticle, StandinServer, StandinSite
 from scraper.standin.server import respond
@@ -311,3 +314,18 @@ def test_pages_and_items_are_logged_only_where_debug_messages_show(level: str | 
     assert dropped is not None and dropped["level"] == logging.WARNING  # other messages as Scrapy's
     # One line: an article's item (its document and its compressed page) printed whole is no reading.
     assert dropped["msg"] % dropped["args"] == "Dropped: a second copy"
+
+
+@pytest.mark.parametrize("page_first", [True, False])
+def test_an_article_met_twice_in_a_crawl_goes_to_the_archive_once(page_first: bool) -> None:
+    """Its own 304, and its page reached through another address's redirect: whichever comes
+    first is the one kept, so the summary counts the article once."""
+    url = "https://indbiz.gov.in/a/"
+    page = ArticleItem(Document(url=url, title="A", body=("B",)), "indbiz", b"", "utf-8", fetched_url=url, requested_url="https://indbiz.gov.in/old/")
+    items = [page, NotModified(url=url)] if page_first else [NotModified(url=url), page]
+    pipeline = ValidatePipeline()
+    assert pipeline.process_item(items[0]) is items[0]
+    with pytest.raises(DropItem) as dropped:
+        pipeline.process_item(items[1])
+    assert dropped.value.log_level == "INFO"
+    assert pipeline.process_item(NotModified(url="https://indbiz.gov.in/b/")) is not None  # another article
