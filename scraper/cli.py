@@ -266,10 +266,10 @@ def show(url: str, number: int | None, fmt: str, db: str) -> None:
     with reading(db) as archive:
         document = queries.document(archive, url, number)
         removal = queries.removal(archive, url)
-        now_at = queries.address(archive, url)
+        moved_to = queries.moved_to(archive, url)
     click.echo({"text": render_text, "markdown": render_markdown, "json": to_json}[fmt](document).rstrip())
-    if now_at.rstrip("/") != url.split("#")[0].rstrip("/"):
-        click.echo(f"newsdelta: note: this article has moved to {now_at}", err=True)
+    if moved_to:
+        click.echo(f"newsdelta: note: this article has moved to {moved_to}", err=True)
     if removal:  # on stderr: the article's text on stdout stays as the site printed it
         when, reason = removal
         because = f": {reason}" if reason else ""
@@ -313,7 +313,6 @@ def history(url: str, db: str) -> None:
     """List an article's versions, and when it was removed or came back."""
     with reading(db) as archive:
         rows = queries.history(archive, url)
-        now_at = queries.address(archive, url)
     for row in rows:
         fields = json.loads(row["fields"] or "[]")
         changed = f"[{', '.join(fields)}]  " if fields else ""
@@ -322,7 +321,7 @@ def history(url: str, db: str) -> None:
         what = row["title"] or row["reason"] or ""
         if row["version"] is None and row["kind"] == "suspect":
             what = f"removal held back: {what}"
-        if row["fetched_at_url"] and row["fetched_at_url"] != now_at:  # before the article moved
+        if row["fetched_at_url"]:  # before the article moved
             what = f"{what}  (at {row['fetched_at_url']})"
         click.echo(f"{version:<3} {row['detected_at']}  crawl {row['crawl_id']:<4} {row['kind']:<9} {changed}{what}".rstrip())
 

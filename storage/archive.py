@@ -428,8 +428,11 @@ class Archive:
             known.update(self._moved_home([url for url in latest if url not in known]))
             known.update(self._renamed_posts({url: item for url, item in latest.items() if url not in known}, set(latest)))
             for url, item in latest.items():
-                outcome = self._record_one(crawl_id, item, row := known.get(url), origin)
-                outcomes.append(replace(outcome, moved_from=row["moved_from"]) if row and "moved_from" in row else outcome)
+                row = known.get(url)
+                outcome = self._record_one(crawl_id, item, row, origin)
+                if row and row.get("moved_from"):
+                    outcome = replace(outcome, moved_from=row["moved_from"])
+                outcomes.append(outcome)
             self._index_new([outcome.url for outcome in outcomes if outcome.kind == "new"])
             counts = Counter(outcome.kind for outcome in outcomes)
             self.db.execute(

@@ -94,35 +94,41 @@ def changes(
 def _article_id(archive: Archive, url: str) -> int:
     """The article archived under `url`, or under it without its `#fragment` or with its
     trailing slash added or dropped: a URL copied from a browser's address bar finds it."""
-    address = url.split("#")[0]
-    variants = [url, address, address[:-1] if address.endswith("/") else f"{address}/"]
-    for candidate in dict.fromkeys(variants):
+    variants = _variants(url)
+    for candidate in variants:
         row = next(archive.db.query("select id from articles where url = ?", [candidate]), None)
         if row is not None:
             return int(row["id"])
-    for candidate in dict.fromkeys(variants):  # an address it had before it moved (`Archive.record`)
+    for candidate in variants:  # an address it had before it moved (`Archive.record`)
         row = next(archive.db.query(f"select article_id from versions where {VERSION_URL} = ? order by id desc limit 1", [candidate]), None)
         if row is not None:
             return int(row["article_id"])
     raise ArchiveError(f"no article {url} in {archive.path}")
 
 
-def address(archive: Archive, url: str) -> str:
-    """The address the article archived under `url` has now: another one if it moved there
-    (its slug changed, or the site moved to https)."""
-    return str(archive.db.execute("select url from articles where id = ?", [_article_id(archive, url)]).fetchone()[0])
+def _variants(url: str) -> list[str]:
+    address = url.split("#")[0]
+    return list(dict.fromkeys([url, address, address[:-1] if address.endswith("/") else f"{address}/"]))
+
+
+def moved_to(archive: Archive, url: str) -> str | None:
+    """Where the article archived under `url` is now, if it has moved away from `url` (its
+    slug changed, or the site moved to https); None if it is still there."""
+    (now_at,) = archive.db.execute("select url from articles where id = ?", [_article_id(archive, url)]).fetchone()
+    return None if now_at in _variants(url) else str(now_at)
 
 
 def history(archive: Archive, url: str) -> list[dict[str, Any]]:
     """An article's changes in finished crawls, oldest first: each version with what it was
     flagged as (held back as `suspect` and `recleaned` included), and its removals and returns,
     which make no version (`version` is null for a removal; `reason` says what showed it).
-    `fetched_at_url` is the address each version was fetched at."""
+    `fetched_at_url` is the address a version was fetched at, when the article has moved since."""
     return list(
         archive.db.query(
             f"""select versions.version, changes.detected_at, changes.crawl_id, versions.title,
                       versions.content_hash, changes.kind, changes.fields, changes.words_added,
-                      changes.words_removed, {SAME_AS}, {VERSION_URL} as fetched_at_url,
+                      changes.words_removed, {SAME_AS},
+                      case when {VERSION_URL} != articles.url then {VERSION_URL} end as fetched_at_url,
                       case when changes.version_id is null then {REMOVED_BECAUSE} end as reason
                from changes
                join articles on articles.id = changes.article_id

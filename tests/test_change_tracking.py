@@ -356,6 +356,7 @@ def test_a_site_that_moved_to_https_keeps_its_articles(tmp_path: Path, db_path: 
         assert len(urls) == first["new"] and all(url.startswith(f"{after.url}/") for url in urls)
         history = newsdelta("history", after.article_url(SEED), "--db", str(db_path)).stdout.splitlines()
         assert [line.split()[0] for line in history] == ["v1", "v2"]
+        assert history[0].endswith(f"(at http://127.0.0.1:{port}/{SEED}/)") and "(at " not in history[1]
         after.reset_hits()
         again = crawl(after, db_path, mode=mode, NEWSDELTA_RECHECK_ALL=True)
         assert (again["new"], again["edited"], again["unchanged"], after.hits[("moved", 301)]) == (0, 0, first["new"], 0)
