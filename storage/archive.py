@@ -208,6 +208,8 @@ class Archive:
     def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
         self.db = db
         self.path = path
+        #: (crawl id, the URLs that answered at their own address in it so far): `_renamed_posts`.
+        self._answered: tuple[int, set[str]] = (0, set())
 
     @classmethod
     def open(
@@ -426,13 +428,16 @@ class Archive:
         with self._transaction():
             known = self._current(list(latest))
             known.update(self._moved_home([url for url in latest if url not in known]))
-            known.update(self._renamed_posts({url: item for url, item in latest.items() if url not in known}, set(latest)))
+            answered = self._answered_in(crawl_id)
+            answered.update(url for url in latest if url in known)  # before any row moves
+            known.update(self._renamed_posts({url: item for url, item in latest.items() if url not in known}, answered | set(latest)))
             for url, item in latest.items():
                 row = known.get(url)
                 outcome = self._record_one(crawl_id, item, row, origin)
                 if row and row.get("moved_from"):
                     outcome = replace(outcome, moved_from=row["moved_from"])
                 outcomes.append(outcome)
+            answered.update(latest)
             self._index_new([outcome.url for outcome in outcomes if outcome.kind == "new"])
             counts = Counter(outcome.kind for outcome in outcomes)
             self.db.execute(
@@ -464,7 +469,7 @@ class Archive:
                 found[url] = self._rename(row, url)
         return found
 
-    def _renamed_posts(self, fetched: dict[str, Fetched], batch: set[str]) -> dict[str, dict[str, Any]]:
+    def _renamed_posts(self, fetched: dict[str, Fetched], answered: set[str]) -> dict[str, dict[str, Any]]:
         """The articles among `fetched` (new to the archive) that it holds under another address
         of the same site with the same post id (`Document.post_id`): an editor changed the slug,
         or the site its permalinks. Each row takes its new URL and keeps its history, and is
@@ -472,7 +477,8 @@ class Archive:
         an edit of the title, not a removal and a new article).
 
         Only where exactly one article of the site's scheme and host (or its twins) has that
-        id, and its own address was not fetched in the same batch.
+        id, and its own address has not `answered` in this crawl: a site that serves one post
+        at two addresses would otherwise move the row back and forth, crawl after crawl.
         """
         wanted = {url: item.document.post_id for url, item in fetched.items() if item.document.post_id}
         if not wanted:
@@ -486,15 +492,18 @@ class Archive:
             holders.setdefault(row["post_id"], []).append(row)
         found: dict[str, dict[str, Any]] = {}
         for url, post_id in wanted.items():
-            rows = [
-                row
-                for row in holders.get(post_id, ())
-                if row["site"] == fetched[url].site and same_site(url, row["url"]) and row["url"] not in batch
-            ]
-            if len(rows) == 1:
+            rows = [row for row in holders.get(post_id, ()) if row["site"] == fetched[url].site and same_site(url, row["url"])]
+            if len(rows) == 1 and rows[0]["url"] not in answered:
                 found[url] = self._rename(rows[0], url)
                 holders[post_id].remove(rows[0])
         return found
+
+    def _answered_in(self, crawl_id: int) -> set[str]:
+        """The URLs that answered at their own address in crawl `crawl_id` so far (`record`,
+        `touch`): one crawl's worth, as a crawl's writer records one crawl."""
+        if self._answered[0] != crawl_id:
+            self._answered = (crawl_id, set())
+        return self._answered[1]
 
     def _rename(self, row: dict[str, Any], url: str) -> dict[str, Any]:
         """The article moves to `url`; its history goes with it (versions keep where each was fetched)."""
@@ -531,6 +540,7 @@ class Archive:
                 [checked_at or utcnow(), json.dumps(list(urls))],
             )
             self.db.execute("update crawls set unchanged = unchanged + ? where id = ?", [len(urls), crawl_id])
+        self._answered_in(crawl_id).update(urls)
         return len(took)
 
     def record_failures(self, crawl_id: int, failures: Sequence[Failure], *, confirm_after_s: float = 3600) -> int:
