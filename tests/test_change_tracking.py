@@ -15,10 +15,11 @@ import pytest
 import scraper.clean.blocks as blocks
 from scraper.lock import EXIT_LOCKED, CrawlLock
 from scraper.reclean import reclean
+from scraper.runner import CrawlOptions, run_crawl
 from scraper.standin import StandinServer, StandinSite
 from scraper.standin.server import respond
 from storage.archive import Archive
-from tests.support import crawl, newsdelta, open_archive, tls_for_127_0_0_1
+from tests.support import QUIET, crawl, newsdelta, open_archive, tls_for_127_0_0_1
 
 SEED = "india-strengthens-defence-ties-with-japan-south-korea"
 #: Removals are confirmed by a second 404 at least this long after the first (an hour by default).
@@ -284,6 +285,23 @@ def test_an_old_address_that_leads_to_another_post_is_removed_there(live_site: S
     with open_archive(db_path) as archive:
         evidence = list(archive.db.query("select status, reason from fetch_failures where url = ?", [old_url]))
     assert evidence == [{"status": 301, "reason": f"moved to {other_url}"}]
+
+
+def test_a_second_address_of_a_post_that_comes_to_redirect_to_the_first_is_removed(live_site: StandinServer, db_path: Path) -> None:
+    """The site served one post at two addresses, each page naming itself, and archived as two
+    rows; then the second redirects to the first. The second row is removed: the post ID
+    agrees, but the first address has its own row, so this is no move."""
+    url, copy = live_site.article_url(SEED), f"{live_site.url}/{SEED}-copy/"
+    page = respond(live_site.site, live_site.url, f"/{SEED}/", {})[3]
+    live_site.fail(f"/{SEED}-copy/", 200, page.replace(f'rel="canonical" href="{url}"'.encode(), f'rel="canonical" href="{copy}"'.encode()))
+    both = run_crawl(CrawlOptions(db=str(db_path), mode="urls", base_url=live_site.url, urls=[url, copy], settings=QUIET))
+    assert both["new"] == 2
+    assert article(db_path, url)["post_id"] == article(db_path, copy)["post_id"] == "1008"
+    live_site.fail(f"/{SEED}-copy/", 301, b"", headers={"Location": url})
+    row = crawl(live_site, db_path, mode="recheck", NEWSDELTA_RECHECK_ALL=True)
+    assert kinds(db_path, row["id"]) == [("removed", copy, [])]
+    assert (row["removed"], row["new"], row["edited"], row["failed"]) == (1, 0, 0, 0)
+    assert article(db_path, url)["status"] == "live"
 
 
 @pytest.mark.parametrize("post_ids", ["shown", "hidden"])

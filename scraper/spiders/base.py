@@ -175,13 +175,13 @@ class ArticleSpider(scrapy.Spider):
         after a permanent redirect. Answered in place by a page that names another address as
         its own: gone when seen so twice an hour apart, as after a 404 (`record_failures`).
         Not gone are the same path (on the site's other scheme or host: a redirect leads
-        nowhere else, `OffsiteRedirectMiddleware`) and the same post (its post id) at a new
-        path: the archive moves the article's row there (`Archive.record`).
+        nowhere else, `OffsiteRedirectMiddleware`) and the same post (its post id) at a path
+        the archive does not hold: the archive moves the article's row there (`Archive.record`).
         """
         asked, url = requested_url(response), document.url
         if asked not in self.known.live or urlsplit(asked).path == urlsplit(url).path:
             return None
-        if document.post_id and self.known.post_ids.get(asked) == document.post_id:
+        if document.post_id and self.known.post_ids.get(asked) == document.post_id and url not in self.known.urls:
             return None
         if asked == response.url:
             return self.failure(asked, f"moved to {url} (the page's canonical URL)", response.status, gone=True)
