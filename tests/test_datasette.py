@@ -13,7 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,8 @@ from scraper.document import render_text
 from scraper.serve import build_datasette, load_metadata
 from scraper.standin import StandinArticle, StandinServer, StandinSite
 from scraper.standin.site import IST
-from storage import queries
+from storage import pages, queries
+from storage.archive import Archive, Fetched
 from storage.datasette.feed import ATOM
 from tests.support import crawl, newsdelta, open_archive
 
@@ -204,6 +205,28 @@ def test_a_version_that_repeats_an_earlier_one_names_it(built: Built, tmp_path: 
     assert (latest["url"], latest["version"], latest["same_as"]) == (built.edited_url, 3, 1)
     with open_archive(undone) as archive:
         assert [r["same_as"] for r in queries.history(archive, built.edited_url) if r["kind"] in queries.FLAGS] == [None, None, 1]
+
+
+def test_an_article_that_moved_is_found_by_its_old_url_and_says_where_each_version_was_fetched(built: Built, tmp_path: Path) -> None:
+    """The slug changed: the row follows the post ID (`Archive.record`). Its history is found
+    by the old address too, as the CLI finds it, and each version says where it was fetched."""
+    moved = tmp_path / "archive.db"
+    with sqlite3.connect(built.path) as source, sqlite3.connect(moved) as copy:
+        source.backup(copy)
+    new_url = built.edited_url.rstrip("/") + "-renamed/"
+    with Archive.open(moved) as archive:
+        document = queries.document(archive, built.edited_url)
+        crawl_id = archive.start_crawl(site="indbiz", mode="full", trigger="cli")
+        (outcome,) = archive.record(crawl_id, [Fetched(replace(document, url=new_url), pages.compress(b"<html></html>"), "indbiz")])
+        archive.finish_crawl(crawl_id, status="ok")
+    assert (outcome.kind, outcome.moved_from) == ("unchanged", built.edited_url)
+    datasette = build_datasette(moved)
+    by_old, by_new = (rows(datasette, "article_history", url=url) for url in (built.edited_url, new_url))
+    assert by_old == by_new and [(r["version"], r["fetched_at_url"]) for r in by_new] == [(1, built.edited_url), (2, built.edited_url)]
+    with open_archive(moved) as archive:
+        assert [r["fetched_at_url"] for r in queries.history(archive, built.edited_url) if r["kind"] in queries.FLAGS] == [built.edited_url] * 2
+    page = get(datasette, f"/-/newsdelta/versions/{by_new[0]['version_id']}").text
+    assert f"at {escape(built.edited_url)}, before the article moved" in page
 
 
 def test_removed_articles(datasette: Any, built: Built) -> None:

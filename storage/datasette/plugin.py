@@ -54,7 +54,9 @@ where changes.id = :id
 
 VERSION_SQL = """
 select versions.id, versions.article_id, versions.version, versions.title, versions.fetched_at,
-       versions.crawl_id, versions.origin, articles.url, articles.site, articles.version_count
+       versions.crawl_id, versions.origin, articles.url, articles.site, articles.version_count,
+       case when json_extract(versions.meta, '$.url') != articles.url
+            then json_extract(versions.meta, '$.url') end as fetched_at_url
 from versions join articles on articles.id = versions.article_id
 where versions.id = :id
 """
