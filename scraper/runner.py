@@ -2,17 +2,18 @@
 
 Twisted's reactor cannot be restarted, so every crawl the CLI, the demo or the scheduler starts
 runs in a process of its own (`python -m scraper.runner`); its memory is returned when it ends.
-The child reports its crawl id back in a file; the archive holds everything else.
+The child reports its crawl id back through a pipe (named to it as `/dev/fd/N`): nothing is
+left on disk when either side is killed. The archive holds everything else.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -94,12 +95,15 @@ def run_crawl(options: CrawlOptions, stop: threading.Event | None = None) -> dic
     The crawl is stopped cleanly (SIGTERM; its row says `interrupted`) when `options.time_limit`
     passes or `stop` is set; killed if it has not stopped `STOP_GRACE_S` later.
     """
-    with tempfile.TemporaryDirectory(prefix="newsdelta-") as folder:
-        result = Path(folder) / "result.json"
-        command = [sys.executable, "-m", "scraper.runner", json.dumps(asdict(options)), str(result)]
-        child = subprocess.Popen(command)
+    readable, writable = os.pipe()
+    with os.fdopen(readable) as result:
+        try:
+            command = [sys.executable, "-m", "scraper.runner", json.dumps(asdict(options)), f"/dev/fd/{writable}"]
+            child = subprocess.Popen(command, pass_fds=[writable])
+        finally:
+            os.close(writable)  # the child has its own: the pipe ends when the child does
         exit_code = _wait(child, options.time_limit, stop)
-        outcome = json.loads(result.read_text() or "{}") if result.exists() else {}
+        outcome = json.loads(result.read() or "{}")  # a few bytes, which the pipe holds
     if exit_code == EXIT_LOCKED:
         raise CrawlLocked(outcome.get("locked", "another crawl is running on this archive"))
     if "error" in outcome:
@@ -115,7 +119,7 @@ def _wait(child: subprocess.Popen[bytes], time_limit: float | None, stop: thread
 
     Ctrl-C in a terminal reaches the crawl too (one process group), and Scrapy stops it
     cleanly: this side waits for it to record itself `interrupted` and report, rather than
-    leave it writing its result into a folder already gone. A second Ctrl-C stops it now,
+    leave it reporting to no one. A second Ctrl-C stops it now,
     as Scrapy's own second Ctrl-C does.
     """
     deadline = time.monotonic() + time_limit if time_limit else None
@@ -145,13 +149,20 @@ def main(argv: Sequence[str]) -> None:
     try:
         crawl_id = crawl_here(options)
     except CrawlLocked as locked:
-        result.write_text(json.dumps({"locked": str(locked)}))
+        _report(result, {"locked": str(locked)})
         sys.exit(EXIT_LOCKED)
     except ArchiveError as error:
-        result.write_text(json.dumps({"error": str(error)}))
+        _report(result, {"error": str(error)})
         sys.exit(1)
     own = resource.getrusage(resource.RUSAGE_SELF)  # this process's threads, not its helpers
-    result.write_text(json.dumps({"crawl_id": crawl_id, "cpu_s": own.ru_utime + own.ru_stime}))
+    _report(result, {"crawl_id": crawl_id, "cpu_s": own.ru_utime + own.ru_stime})
+
+
+def _report(result: Path, outcome: dict[str, Any]) -> None:
+    """Tell the parent (a file, or its pipe as /dev/fd/N); a parent gone has closed the pipe,
+    and there is no one left to tell."""
+    with contextlib.suppress(BrokenPipeError):
+        result.write_text(json.dumps(outcome))
 
 
 def scrape_here(urls: Sequence[str], site: str = "indbiz") -> list[Any]:

@@ -248,10 +248,12 @@ def test_a_crawl_whose_cli_was_killed_stops_cleanly_instead_of_running_on(live_s
     for article in live_site.site.articles():
         live_site.delay(f"/{article.slug}/", 3.0)  # 16 at a time: the crawl takes ~15 s
     log = tmp_path / "crawl.log"
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
     with log.open("w") as stderr:
         cli = subprocess.Popen(
             [NEWSDELTA, "crawl", "--base-url", live_site.url, "--db", str(db_path)],
-            stdout=subprocess.DEVNULL, stderr=stderr, cwd=ROOT, start_new_session=True,
+            stdout=subprocess.DEVNULL, stderr=stderr, cwd=ROOT, start_new_session=True, env={**os.environ, "TMPDIR": str(scratch)},
         )
     deadline = time.monotonic() + 60
     while live_site.hits[("article", 200)] == 0 and time.monotonic() < deadline:
@@ -269,6 +271,8 @@ def test_a_crawl_whose_cli_was_killed_stops_cleanly_instead_of_running_on(live_s
         row = archive.crawl(1)
     assert row["status"] == "interrupted" and row["new"] < len(live_site.site.articles())
     assert "the newsdelta process that started this crawl is gone: stopping the crawl" in log.read_text()
+    assert "Traceback" not in log.read_text()  # the crawl had no one to report to, and said nothing of it
+    assert list(scratch.iterdir()) == []  # nothing of the crawl's is left in the temporary folder
 
 
 def test_a_crawl_runs_no_code_execution_server_and_leaves_no_token_in_the_users_home(live_site: StandinServer, db_path: Path, tmp_path: Path) -> None:
