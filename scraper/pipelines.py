@@ -48,14 +48,15 @@ class ValidatePipeline:
         Dropped at INFO: expected, a site-wide move included."""
         if isinstance(item, ArticleItem):
             url = item.document.url
-            if url in self.seen:
-                raise DropItem(f"{item.fetched_url}: same canonical URL as an article already fetched ({url})", log_level="INFO")
-            self.seen.add(url)
+            again = f"{item.fetched_url}: same canonical URL as an article already fetched ({url})"
         elif isinstance(item, NotModified):
             url = item.answered_at or item.url
-            if url in self.seen:
-                raise DropItem(f"{url}: answered 304 after its page was fetched in this crawl", log_level="INFO")
-            self.seen.add(url)
+            again = f"{url}: answered 304 after its page was fetched in this crawl"
+        else:
+            return item
+        if url in self.seen:
+            raise DropItem(again, log_level="INFO")
+        self.seen.add(url)
         return item
 
 

@@ -42,7 +42,7 @@ class CleanWorker:
     def __init__(self, collect_less: bool = False) -> None:
         """`collect_less`: space the worker's garbage collections (`main`). The worker imports
         no Scrapy: it would add 27 MB to every crawl."""
-        self._helper = ipc.HelperProcess("scraper.worker", "collect-less" if collect_less else "")
+        self._helper = ipc.HelperProcess("scraper.worker", *(["collect-less"] if collect_less else []))
         self._socket = self._helper.connection
         self._socket.setblocking(False)
         self._ids = itertools.count()

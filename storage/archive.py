@@ -430,7 +430,7 @@ class Archive:
             known.update(self._moved_home([url for url in latest if url not in known]))
             answered = self._answered_in(crawl_id)
             answered.update(url for url in latest if url in known)  # before any row moves
-            known.update(self._renamed_posts({url: item for url, item in latest.items() if url not in known}, answered | set(latest)))
+            known.update(self._renamed_posts({url: item for url, item in latest.items() if url not in known}, answered))
             for url, item in latest.items():
                 row = known.get(url)
                 outcome = self._record_one(crawl_id, item, row, origin)
@@ -508,9 +508,12 @@ class Archive:
     def _rename(self, row: dict[str, Any], url: str) -> dict[str, Any]:
         """The article moves to `url`; its history goes with it (versions keep where each was fetched)."""
         self.db.execute("update articles set url = ? where id = ?", [url, row["id"]])
-        if "_origins" in self.__dict__:
-            self._origins.add(_origin(url))
+        self._note_origin(url)
         return {**row, "url": url, "moved_from": row["url"]}
+
+    def _note_origin(self, url: str) -> None:
+        if "_origins" in self.__dict__:  # read already: keep it whole
+            self._origins.add(_origin(url))
 
     @cached_property
     def _origins(self) -> set[str]:
@@ -685,8 +688,7 @@ class Archive:
             **validators,
             "post_id": converted.data["post_id"] or None,
         }
-        if "_origins" in self.__dict__:  # read already: keep it whole
-            self._origins.add(_origin(url))
+        self._note_origin(url)
         return self._insert("articles", columns)
 
     def _insert_version(

@@ -40,6 +40,8 @@ SAME_AS = """(select min(earlier.version) from versions as earlier
 #: What showed a removal: the failed fetch of the article's URL in the crawl that flagged it.
 #: The address a version was fetched at (the document's URL): an article that moved has had more than one.
 VERSION_URL = "json_extract(versions.meta, '$.url')"
+#: That address where the article has moved since (null where it has not).
+FETCHED_ELSEWHERE = f"case when {VERSION_URL} != articles.url then {VERSION_URL} end"
 REMOVED_BECAUSE = """(select reason from fetch_failures
                       where fetch_failures.crawl_id = changes.crawl_id and fetch_failures.url = articles.url
                       order by fetch_failures.id desc limit 1)"""
@@ -128,7 +130,7 @@ def history(archive: Archive, url: str) -> list[dict[str, Any]]:
             f"""select versions.version, changes.detected_at, changes.crawl_id, versions.title,
                       versions.content_hash, changes.kind, changes.fields, changes.words_added,
                       changes.words_removed, {SAME_AS},
-                      case when {VERSION_URL} != articles.url then {VERSION_URL} end as fetched_at_url,
+                      {FETCHED_ELSEWHERE} as fetched_at_url,
                       case when changes.version_id is null then {REMOVED_BECAUSE} end as reason
                from changes
                join articles on articles.id = changes.article_id

@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import TypeVar
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
+from w3lib.url import url_query_parameter
 
 from scraper.clean.blocks import body_blocks
 from scraper.clean.complete import IncompletePage, check_complete
@@ -240,8 +241,8 @@ def _post_id(body_classes: frozenset[str], shortlink: str) -> str:
     for name in body_classes:
         if name.startswith("postid-") and _is_number(name[7:]):
             return name[7:]
-    ids = parse_qs(urlsplit(shortlink).query).get("p", [])
-    return ids[0] if ids and _is_number(ids[0]) else ""
+    shortlink_id = url_query_parameter(shortlink, "p", "")
+    return shortlink_id if _is_number(shortlink_id) else ""
 
 
 def _is_number(text: str) -> bool:

@@ -52,11 +52,10 @@ left join versions on versions.id = changes.version_id
 where changes.id = :id
 """
 
-VERSION_SQL = """
+VERSION_SQL = f"""
 select versions.id, versions.article_id, versions.version, versions.title, versions.fetched_at,
        versions.crawl_id, versions.origin, articles.url, articles.site, articles.version_count,
-       case when json_extract(versions.meta, '$.url') != articles.url
-            then json_extract(versions.meta, '$.url') end as fetched_at_url
+       {queries.FETCHED_ELSEWHERE} as fetched_at_url
 from versions join articles on articles.id = versions.article_id
 where versions.id = :id
 """
