@@ -154,11 +154,22 @@ def main(argv: list[str]) -> None:
         try:
             archive = Archive.open(config.db, max_mb=config.max_mb)
         except ArchiveError as error:
-            ipc.send(connection, error)
+            _tell(connection, error)
             return
         with archive:
-            ipc.send(connection, _READY)
-            _serve(connection, archive, config, batches)
+            if _tell(connection, _READY):
+                _serve(connection, archive, config, batches)
+
+
+def _tell(connection: socket.socket, message: object) -> bool:
+    """Send `message`; False when the crawl has closed its end already. A crawl that had
+    nothing to write (a recheck with nothing due) can end before its writer has opened the
+    archive: the writer then has nothing to do, and no traceback to print."""
+    try:
+        ipc.send(connection, message)
+    except OSError:
+        return False
+    return True
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import json
 import os
 import random
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -21,9 +22,11 @@ from pathlib import Path
 
 import pytest
 
+from scraper import ipc
 from scraper.runner import CrawlOptions, run_crawl
 from scraper.standin import StandinServer
 from scraper.standin.server import respond
+from scraper.writer import WriterConfig
 from storage.archive import Archive
 from storage.migrations import ArchiveError
 from tests.support import NEWSDELTA, QUIET, ROOT, crawl, newsdelta, open_archive
@@ -387,6 +390,23 @@ def descendant(pid: int, module: str, timeout: float = 30) -> int:
 def edits(db: Path) -> int:
     with open_archive(db) as archive:
         return archive.db.execute("select count(*) from changes where kind = 'edited'").fetchone()[0]
+
+
+def test_a_writer_whose_crawl_ended_before_the_archive_was_open_exits_quietly(db_path: Path) -> None:
+    """A recheck with nothing due ends at once: its writer, still opening the archive, found
+    the crawl's end of the socket closed when it said it was ready, and printed a traceback."""
+    ours, theirs = socket.socketpair()
+    with theirs:
+        writer = subprocess.Popen(
+            [sys.executable, "-m", "scraper.writer", str(theirs.fileno())],
+            pass_fds=[theirs.fileno()],
+            stderr=subprocess.PIPE,
+            cwd=ROOT,
+        )
+    with ours:
+        ipc.send(ours, WriterConfig(db=str(db_path), crawl_id=1))
+    _, stderr = writer.communicate(timeout=30)
+    assert (writer.returncode, stderr.decode()) == (0, "")
 
 
 def test_a_killed_archive_writer_stops_the_crawl_in_one_line_and_loses_nothing(
