@@ -23,7 +23,7 @@ from scraper.document import Document
 from scraper.gctuning import GcTuning
 from scraper.items import ArticleItem, NotModified
 from scraper.pipelines import ValidatePipeline
-from scraper.spiders.indbiz import IndbizSpider, feed_selector, read_feed
+from scraper.spiders.indbiz import DISCOVERY_PRIORITY, IndbizSpider, feed_selector, read_feed
 from scraper.standin import StandinArticle, StandinServer, StandinSite
 from scraper.standin.server import respond
 from scraper.standin.site import IST
@@ -276,6 +276,20 @@ def test_a_parsed_listing_page_is_freed_without_the_garbage_collector() -> None:
     finally:
         gc.enable()
     assert any(request.callback == spider.parse_article for request in requests)
+
+
+def test_listing_pages_go_ahead_of_the_article_pages_they_list() -> None:
+    """Each listing page names the next: at the articles' priority, every link of that chain
+    waited behind the article pages queued meanwhile, and the crawl ended on a tail of listing
+    pages fetched one after another (bench/README.md)."""
+    base = "https://indbiz.gov.in"  # rendered and parsed here, never fetched
+    spider = IndbizSpider.from_crawler(get_crawler(settings_dict={"NEWSDELTA_MAX_LISTING_PAGES": 10}), base_url=base)
+    response = HtmlResponse(f"{base}/", body=StandinSite().render_listing(base, 1).encode(), encoding="utf-8")
+    requests = list(spider.parse_listing(response, page=1))
+    articles = [request.priority for request in requests if request.callback == spider.parse_article]
+    listings = [request.priority for request in requests if request.callback == spider.parse_listing]
+    assert articles and listings == [DISCOVERY_PRIORITY]
+    assert max(articles) < DISCOVERY_PRIORITY
 
 
 def test_no_spider_callback_is_a_generator_that_returns_a_value() -> None:

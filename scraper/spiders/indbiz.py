@@ -45,6 +45,11 @@ from scraper.text import normalise_text
 from storage.archive import Due
 
 MODES = ("full", "latest", "recheck")
+#: Sitemaps, feeds and listing pages go ahead of article pages. Listing pages are a chain (each
+#: names the next), so at the articles' priority every link waited its turn behind the article
+#: pages queued meanwhile: a crawl of 2,000 articles from a sitemap was done with them 0.7 s
+#: before the last of its 200 listing pages (bench/README.md).
+DISCOVERY_PRIORITY = 10
 
 
 class SiteSpider(ArticleSpider):
@@ -113,7 +118,14 @@ class SiteSpider(ArticleSpider):
         Yoast's sitemaps, say); a 404 or 410 there says the site has none, and is no failure.
         """
         meta = {"may_be_absent": True} if may_be_absent else {}
-        return scrapy.Request(url, callback=callback, errback=self.on_discovery_error, cb_kwargs=cb_kwargs, meta=meta)
+        return scrapy.Request(
+            url,
+            callback=callback,
+            errback=self.on_discovery_error,
+            cb_kwargs=cb_kwargs,
+            meta=meta,
+            priority=DISCOVERY_PRIORITY,
+        )
 
     def on_discovery_error(self, failure: Failure) -> Iterator[FetchFailure]:
         """A discovery page that failed is recorded as a failure of the crawl (never a sign
