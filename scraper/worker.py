@@ -30,6 +30,12 @@ from scraper.sites import SiteProfile
 EXIT_WAIT_S = 5.0
 #: Allocations between two collections of the worker's youngest generation (`main`).
 GC_THRESHOLD = 5_000
+#: Bytes each end of the socket may hold unread (SO_SNDBUF; Linux caps it at
+#: net.core.wmem_max and doubles it). At the default ~200 KB, two pages, the worker had
+#: cleaned what the socket held before the crawl's busy event loop got round to sending more,
+#: and waited: the machine's two cores were 30% idle through a crawl. With room for the pages
+#: the crawl has in hand (Scrapy's 5 MB of responses in progress), 5-15% (bench/README.md).
+SOCKET_BUFFER = 4 << 20
 
 
 class WorkerGone(RuntimeError):
@@ -45,6 +51,7 @@ class CleanWorker:
         self._helper = ipc.HelperProcess("scraper.worker", *(["collect-less"] if collect_less else []))
         self._socket = self._helper.connection
         self._socket.setblocking(False)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER)
         self._ids = itertools.count()
         self._pending: dict[int, asyncio.Future[Cleaned]] = {}
         self._reader: asyncio.Task[None] | None = None
@@ -143,6 +150,7 @@ def main(argv: list[str]) -> None:
         gc.freeze()
         gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
     with socket.socket(fileno=int(argv[0])) as connection, connection.makefile("rb") as requests:
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER)
         while (request := ipc.receive(requests)) is not None:
             try:
                 connection.sendall(ipc.frame(_answer(*request)))
