@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.child import ChildRun, run_child
+from bench.child import ChildRun, idle_share, run_child
 from bench.server import PageServer, Served
 from scraper.runner import CrawlOptions
 
@@ -67,6 +68,12 @@ class Crawl:
     @property
     def process_cpu_ms_per_page(self) -> float:
         return 1000 * self.process_cpu_s / max(1, self.served.count("article"))
+
+    @property
+    def idle_share(self) -> float:
+        """The machine's idle CPU between Scrapy's start and finish of this crawl."""
+        start, finish = (datetime.fromisoformat(str(self.stats[key])) for key in ("start_time", "finish_time"))
+        return idle_share(self.run.cpu_samples, start.timestamp(), finish.timestamp())
 
     @property
     def recorded(self) -> int:

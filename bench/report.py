@@ -72,6 +72,12 @@ SECTIONS: list[tuple[str, list[Row]]] = [
             ),
             Row("bare.cpu_ms_per_page", "bare CPU ms per page, before the full crawl", "{:.2f}"),
             Row("bare_after.cpu_ms_per_page", "… after the full crawl", "{:.2f}"),
+            Row(
+                "full.idle_share",
+                "machine's CPU idle while newsdelta crawled (all cores, engine start to close)",
+                "{:.0%}",
+            ),
+            Row("bare.idle_share", "… while the bare spider crawled, before the full crawl", "{:.0%}"),
             Row("full.rss_mb", "newsdelta peak RSS, MB", "{:,.0f}", growth=RSS_GROWTH),
             Row("bare.rss_mb", "bare peak RSS, MB", "{:,.0f}"),
             Row("page.bytes", "article page, bytes", "{:,.0f}"),

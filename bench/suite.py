@@ -80,6 +80,8 @@ def measure(articles: int, work: Path, say: Callable[[str], None] = lambda line:
         {
             "full_vs_bare": full.pages_per_s / ((bare.pages_per_s + bare_after.pages_per_s) / 2),
             "full.process_cpu_ms_per_page": full.process_cpu_ms_per_page,
+            "full.idle_share": full.idle_share,
+            "bare.idle_share": bare.idle_share,
             "recheck_vs_bare_cond": recheck.requests_per_s / conditional.requests_per_s,
             "recheck_bytes_share": recheck.served.sent() / full.served.sent(),
             "recheck_vs_full_time": recheck.run.wall_s / full.run.wall_s,

@@ -8,6 +8,8 @@ the table is printed; PASS or FAIL is the bench's to report, not the test's.
 from __future__ import annotations
 
 import asyncio
+import math
+import re
 import socket
 import sys
 import urllib.error
@@ -19,6 +21,7 @@ import pytest
 from scrapy import signals
 from scrapy.utils.test import get_crawler
 
+from bench.child import idle_share, machine_cpu
 from bench.prerender import prerender
 from bench.report import ROWS
 from bench.server import PageServer
@@ -41,6 +44,17 @@ def test_smoke_run_prints_every_row() -> None:
     for row in ROWS:
         assert f"| {row.label} |" in table, row.label
     assert "| figure | 20 articles | 60 articles | growth 20→60 | target | verdict |" in table
+    idle = re.search(r"\| machine's CPU idle while newsdelta crawled [^|]*\| (\d+)% \| (\d+)% \|", table)
+    assert idle and all(0 <= int(share) <= 100 for share in idle.groups()), table
+
+
+def test_the_machines_idle_share_is_read_between_a_crawls_start_and_finish() -> None:
+    samples = [(0.0, 0, 0), (1.0, 50, 200), (2.0, 150, 400), (3.0, 300, 600)]
+    assert idle_share(samples, 0.5, 2.5) == 0.5  # (150 - 50) / (400 - 200): the samples inside
+    assert idle_share(samples, 1.0, 3.0) == 0.625  # (300 - 50) / (600 - 200)
+    assert math.isnan(idle_share(samples, 0.5, 1.5))  # one sample inside: no span to read
+    idle, every = machine_cpu()
+    assert 0 <= idle <= every
 
 
 def test_synthetic_site_is_deterministic_and_shaped_like_the_bundled_one() -> None:
