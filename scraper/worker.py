@@ -4,9 +4,9 @@ Cleaning a page costs about as much CPU as Scrapy spends fetching it (bench/READ
 crawl's process the two take turns on one core however many the machine has; here the crawl
 hands each page to a worker process and goes on downloading while it is cleaned.
 
-The worker (`python -m scraper.worker FD [collect-less]`) reads pages from a socket as they
-come and answers, one after another, with each page's document and the page compressed for the
-archive (`scraper.cleaning.Cleaned`). What it answers with is defined in other modules: this one runs
+The worker (`python -m scraper.worker FD [collect-less]`) reads pages from a socket and answers,
+one after another, with each page's document and the page compressed for the archive
+(`scraper.cleaning.Cleaned`). What it answers with is defined in other modules: this one runs
 as `__main__` in the worker, and a pickle would name a class of it `__main__.…`. The crawl's
 side is asyncio-native (no threads, no executor): a `concurrent.futures` process pool costs
 ~1 ms of the crawl's CPU per page in thread hand-offs, as much as it saves. If the worker dies,
@@ -18,10 +18,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import itertools
-import queue
 import socket
 import sys
-import threading
 from typing import Any
 
 from scraper import ipc
@@ -37,7 +35,6 @@ GC_THRESHOLD = 5_000
 #: cleaned what the socket held before the crawl's busy event loop got round to sending more,
 #: and waited: the machine's two cores were 30% idle through a crawl. With room for the pages
 #: the crawl has in hand (Scrapy's 5 MB of responses in progress), 5-15% (bench/README.md).
-#: Where the kernel grants less, `_receive_all` still empties the socket as pages arrive.
 SOCKET_BUFFER = 4 << 20
 
 
@@ -152,37 +149,13 @@ def main(argv: list[str]) -> None:
     if argv[1:] == ["collect-less"]:  # as scraper.gctuning does in the crawl's process
         gc.freeze()
         gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
-    with socket.socket(fileno=int(argv[0])) as connection:
+    with socket.socket(fileno=int(argv[0])) as connection, connection.makefile("rb") as requests:
         connection.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER)
-        serve(connection)
-
-
-def serve(connection: socket.socket) -> None:
-    """Answer each request on `connection`, in order, until the crawl closes it."""
-    requests: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
-    threading.Thread(target=_receive_all, args=(connection, requests), name="requests", daemon=True).start()
-    while (request := requests.get()) is not None:
-        try:
-            connection.sendall(ipc.frame(_answer(*request)))
-        except OSError:
-            break
-
-
-def _receive_all(connection: socket.socket, requests: queue.SimpleQueue[tuple[Any, ...] | None]) -> None:
-    """Read the crawl's requests as they come, into `requests`; None once the socket closes.
-
-    Read only between two pages, they filled the socket while a page was cleaned (where the
-    kernel grants no more than its default buffer, two pages), and the crawl's busy event loop
-    did not always come back in time to send more. This thread empties the socket whenever the
-    interpreter lets it run (every 5 ms at most): at the default buffer, the machine was idle
-    20-24% of a crawl with pages read between two, 8-16% with this (bench/README.md).
-    """
-    try:
-        with connection.makefile("rb") as stream:
-            while (request := ipc.receive(stream)) is not None:
-                requests.put(request)
-    finally:  # a request that does not read ends the worker as the end of the socket does
-        requests.put(None)
+        while (request := ipc.receive(requests)) is not None:
+            try:
+                connection.sendall(ipc.frame(_answer(*request)))
+            except OSError:
+                break
 
 
 if __name__ == "__main__":

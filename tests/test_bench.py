@@ -12,7 +12,6 @@ import math
 import re
 import socket
 import sys
-import threading
 import urllib.error
 import urllib.request
 from datetime import datetime
@@ -27,7 +26,6 @@ from bench.prerender import prerender
 from bench.report import ROWS
 from bench.server import PageServer
 from scraper import ipc
-from scraper import worker as worker_module
 from scraper.clean import ExtractionError, clean
 from scraper.sites import get_site
 from scraper.spiders import base as base_spider
@@ -203,35 +201,6 @@ def test_the_workers_socket_holds_the_pages_a_crawl_has_in_hand() -> None:
         assert worker._socket.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) == 2 * min(SOCKET_BUFFER, wmem_max)
     finally:
         worker.close()
-
-
-def test_the_worker_takes_the_crawls_pages_off_the_socket_while_it_cleans_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pages read only between two cleanings filled the socket while one was cleaned, and the
-    crawl's event loop did not always come back in time to send more (bench/README.md). Here
-    the first page's cleaning lasts until the test ends it, the crawl's end of the socket holds
-    one page at most, and the crawl still hands over twenty."""
-    cleaning_ends = threading.Event()
-
-    def answer(number: int, *_: object) -> bytes:
-        cleaning_ends.wait(30)
-        return ipc.dumps((number, False, RuntimeError("not cleaned")))
-
-    monkeypatch.setattr(worker_module, "_answer", answer)
-    ours, theirs = socket.socketpair()
-    ours.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 64 * 1024)
-    ours.settimeout(10)
-    serving = threading.Thread(target=worker_module.serve, args=(theirs,), daemon=True)
-    serving.start()
-    page = b"<p>a page</p>" * 8_000  # ~100 KB, as a stand-in article page
-    try:
-        for number in range(20):
-            ours.sendall(ipc.frame(ipc.dumps((number, page, "http://127.0.0.1:8080/a/", None, None, ""))))
-    finally:
-        cleaning_ends.set()
-        ours.close()
-        serving.join(10)
-        theirs.close()
-    assert not serving.is_alive()
 
 
 def test_the_cleaning_worker_loads_neither_scrapy_nor_twisted() -> None:
