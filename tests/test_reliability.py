@@ -342,16 +342,31 @@ def integrity(db: Path) -> None:
         assert half_written == 0
 
 
+def archive_made(db: Path) -> bool:
+    """Whether `db` is an archive a reader can open (created, its schema written)."""
+    try:
+        with open_archive(db):
+            return True
+    except ArchiveError:
+        return False
+
+
 def test_kill_9_at_random_points_loses_nothing(live_site: StandinServer, db_path: Path) -> None:
     for article in live_site.site.articles()[::4]:
         live_site.delay(f"/{article.slug}/", 0.4)  # slow enough to be killed mid-crawl
     rng = random.Random(7)
     for _ in range(3):
+        started = time.monotonic()
         crawler = subprocess.Popen(
             [NEWSDELTA, "crawl", "--base-url", live_site.url, "--db", str(db_path), "--quiet"],
             cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        time.sleep(rng.uniform(1.0, 3.0))
+        kill_at = started + rng.uniform(1.0, 3.0)
+        # Not before the first crawl has made its archive: on a loaded machine its start-up
+        # alone took longer than 1.65 s, and a kill then left no archive to check.
+        while not archive_made(db_path) and time.monotonic() < started + 60:
+            time.sleep(0.01)
+        time.sleep(max(0.0, kill_at - time.monotonic()))
         os.killpg(crawler.pid, signal.SIGKILL)  # the CLI and its crawl process
         crawler.wait()
         integrity(db_path)
