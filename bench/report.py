@@ -182,7 +182,7 @@ SECTIONS: list[tuple[str, list[Row]]] = [
         "5. Archive size",
         [
             Row("archive.bytes_per_version", "archive file bytes per article version", "{:,.0f}"),
-            Row("archive.html_z_bytes", "stored page (zstd) bytes per version", "{:,.0f}"),
+            Row("archive.html_z_bytes", "stored page (zstd, against a page of the site) bytes per version", "{:,.0f}"),
         ],
     ),
 ]

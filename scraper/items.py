@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from scraper.document import Document
+from storage.pages import PageDictionary
 
 #: Scrapy stat: pages the site answered with (sitemaps, feeds, listings, articles, 304s): a
 #: crawl that read none failed, whatever it recorded (`ArchivePipeline`).
@@ -28,6 +29,8 @@ class ArticleItem:
     etag: str = ""
     last_modified: str = ""
     fetched_at: str = ""
+    #: What `page` was compressed against (None: nothing).
+    page_dictionary: PageDictionary | None = None
 
 
 @dataclass

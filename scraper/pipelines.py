@@ -111,6 +111,7 @@ class ArchivePipeline:
         )
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdelta-archive")
         spider.known = self.archive.known(spider.site_name)
+        spider.page_dictionary = self.archive.page_dictionary(spider.base_url)
         self.crawler.stats.set_value(ARCHIVED_ARTICLES, len(spider.known.urls))
         if spider.mode == "recheck":  # only the site spider rechecks
             due = self.archive.due(spider.site_name, self.policy, everything=self.recheck_all)
@@ -130,6 +131,7 @@ class ArchivePipeline:
                     etag=item.etag,
                     last_modified=item.last_modified,
                     fetched_at=item.fetched_at,
+                    page_dictionary=item.page_dictionary,
                 )
             )
         elif isinstance(item, NotModified):

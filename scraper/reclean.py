@@ -45,7 +45,12 @@ def reclean(
             except ExtractionError as error:
                 failures.append(Failure(url=stored.url, reason=f"re-clean failed: {error}"))
                 continue
-            batch.append(Fetched(document, stored.page, stored.site, stored.encoding, stored.etag, stored.last_modified, stored.fetched_at))
+            batch.append(
+                Fetched(
+                    document, stored.page, stored.site, stored.encoding, stored.etag, stored.last_modified,
+                    stored.fetched_at, stored.page_dictionary,
+                )
+            )
             if len(batch) >= BATCH:
                 archive.record(crawl_id, batch, origin="reclean")
                 batch = []

@@ -25,6 +25,7 @@ from typing import Any
 from scraper import ipc
 from scraper.cleaning import Cleaned, clean_for_archive
 from scraper.sites import SiteProfile
+from storage.pages import PageDictionary
 
 #: Seconds the worker has to exit once the crawl closes its socket.
 EXIT_WAIT_S = 5.0
@@ -57,6 +58,8 @@ class CleanWorker:
         self._reader: asyncio.Task[None] | None = None
         self._sending: asyncio.Lock | None = None
         self._gone: str = ""
+        #: Dictionaries sent to the worker already: later pages name them by id.
+        self._dictionaries: set[str] = set()
 
     async def clean(
         self,
@@ -66,6 +69,7 @@ class CleanWorker:
         *,
         content_type: str | None,
         summary_hint: str,
+        dictionary: PageDictionary | None = None,
     ) -> Cleaned:
         """`clean_for_archive(...)`, by the worker: raises what it raises, or `WorkerGone`."""
         if self._gone:
@@ -78,7 +82,7 @@ class CleanWorker:
         number = next(self._ids)
         answer: asyncio.Future[Cleaned] = loop.create_future()
         self._pending[number] = answer
-        request = ipc.frame(ipc.dumps((number, html, url, profile, content_type, summary_hint)))
+        request = ipc.frame(ipc.dumps((number, html, url, profile, content_type, summary_hint, self._named(dictionary))))
         try:
             async with self._sending:  # one whole frame at a time on the socket
                 await loop.sock_sendall(self._socket, request)
@@ -107,6 +111,15 @@ class CleanWorker:
         else:
             self._fail(f"the cleaning worker exited (code {self._helper.process.poll()})")
 
+    def _named(self, dictionary: PageDictionary | None) -> PageDictionary | str | None:
+        """The dictionary whole the first time (~100 KB), then by its id: the socket keeps
+        the order, so the worker has it by the time a page names it."""
+        if dictionary is None or dictionary.id not in self._dictionaries:
+            if dictionary is not None:
+                self._dictionaries.add(dictionary.id)
+            return dictionary
+        return dictionary.id
+
     def _fail(self, reason: str) -> None:
         self._gone = self._gone or reason
         for answer in self._pending.values():
@@ -123,10 +136,21 @@ class CleanWorker:
 
 
 def _answer(
-    number: int, html: bytes, url: str, profile: Any, content_type: str | None, hint: str
+    dictionaries: dict[str, PageDictionary],
+    number: int,
+    html: bytes,
+    url: str,
+    profile: Any,
+    content_type: str | None,
+    hint: str,
+    named: PageDictionary | str | None,
 ) -> bytes:
+    """A page's answer; `dictionaries` keeps those the crawl sent whole, for pages that name them."""
+    if isinstance(named, PageDictionary):
+        dictionaries[named.id] = named
+    dictionary = dictionaries[named] if isinstance(named, str) else named
     try:
-        cleaned = clean_for_archive(html, url, profile, content_type=content_type, summary_hint=hint)
+        cleaned = clean_for_archive(html, url, profile, content_type=content_type, summary_hint=hint, dictionary=dictionary)
         result: tuple[int, bool, Any] = (number, True, cleaned)
     except Exception as error:  # the crawl raises it where `clean` was called
         result = (number, False, error)
@@ -151,9 +175,10 @@ def main(argv: list[str]) -> None:
         gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
     with socket.socket(fileno=int(argv[0])) as connection, connection.makefile("rb") as requests:
         connection.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER)
+        dictionaries: dict[str, PageDictionary] = {}
         while (request := ipc.receive(requests)) is not None:
             try:
-                connection.sendall(ipc.frame(_answer(*request)))
+                connection.sendall(ipc.frame(_answer(dictionaries, *request)))
             except OSError:
                 break
 

@@ -27,6 +27,7 @@ from scraper.document import CONTENT_FIELDS, Document, content_fields, to_dict
 from storage import pages
 from storage.diff import compare, content_hash
 from storage.migrations import FTS_COLUMNS, SCHEMA_VERSION, ArchiveError, migrate, schema_version
+from storage.pages import PageDictionary
 
 BUSY_TIMEOUT_S = 15.0
 JSON_FIELDS = ("highlights", "body", "categories")
@@ -59,13 +60,15 @@ class Fetched:
 
     document: Document
     #: The raw page as the archive stores it (`storage.pages.compress`). It is compressed where
-    #: it was fetched, so what reaches the archive's writer is ~12 KB a page, not ~100.
+    #: it was fetched, so what reaches the archive's writer is ~1-12 KB a page, not ~100.
     page: bytes
     site: str
     encoding: str = "utf-8"
     etag: str = ""
     last_modified: str = ""
     fetched_at: str = ""
+    #: What `page` was compressed against; stored with the first version that needs it.
+    page_dictionary: PageDictionary | None = None
 
 
 @dataclass(frozen=True)
@@ -120,10 +123,11 @@ class StoredPage:
     etag: str
     last_modified: str
     fetched_at: str
+    page_dictionary: PageDictionary | None = None
 
     @property
     def html(self) -> bytes:
-        return pages.decompress(self.page)
+        return pages.decompress(self.page, self.page_dictionary)
 
 
 @dataclass(frozen=True)
@@ -426,6 +430,7 @@ class Archive:
         latest = {item.document.url: item for item in batch}  # one URL once per batch
         outcomes: list[Outcome] = []
         with self._transaction():
+            self._store_dictionaries(batch)
             known = self._current(list(latest))
             known.update(self._moved_home([url for url in latest if url not in known]))
             answered = self._answered_in(crawl_id)
@@ -706,10 +711,21 @@ class Archive:
             "crawl_id": crawl_id,
             "fetched_at": now,
             "raw_html": item.page,
+            "page_dictionary": item.page_dictionary.id if item.page_dictionary else None,
             "encoding": item.encoding,
             "origin": origin,
         }
         return self._insert("versions", columns)
+
+    def _store_dictionaries(self, batch: Sequence[Fetched]) -> None:
+        """The dictionaries the batch's pages were compressed against, each stored once, in the
+        transaction of the first version that needs it (a lookup by key per batch)."""
+        dictionaries = {item.page_dictionary.id: item.page_dictionary for item in batch if item.page_dictionary}
+        for dictionary in dictionaries.values():
+            self.db.execute(
+                "insert or ignore into page_dictionaries (id, base_url, created, content) values (?, ?, ?, ?)",
+                [dictionary.id, dictionary.base_url, utcnow(), dictionary.content],
+            )
 
     def _insert(self, table: str, columns: dict[str, Any]) -> int:
         """One row, its columns in one statement; the new row's id."""
@@ -768,19 +784,39 @@ class Archive:
         }
         return [Due(url, etag or "", modified or "") for url, etag, modified in self.db.execute(sql, params)]
 
+    def page_dictionary(self, base_url: str, now: str = "") -> PageDictionary | None:
+        """The dictionary to compress a crawl's pages of the site at `base_url` against: its
+        latest, unless it is older than `pages.DICTIONARY_DAYS` (the crawl then makes one)."""
+        row = self.db.execute(
+            """select id, base_url, content from page_dictionaries
+               where base_url = ? and julianday(?) - julianday(created) < ?
+               order by created desc limit 1""",
+            [base_url, now or utcnow(), pages.DICTIONARY_DAYS],
+        ).fetchone()
+        return PageDictionary(*row) if row else None
+
+    def _dictionary(self, dictionary_id: str) -> PageDictionary:
+        return PageDictionary(
+            *self.db.execute("select id, base_url, content from page_dictionaries where id = ?", [dictionary_id]).fetchone()
+        )
+
     def stored_pages(self, site: str | None = None, page_size: int = 200) -> Iterator[StoredPage]:
         """The latest stored page of each live article, read a page of rows at a time."""
         sql = """select articles.id, articles.url, articles.site, versions.raw_html, versions.encoding,
-                        articles.etag, articles.last_modified, versions.fetched_at
+                        articles.etag, articles.last_modified, versions.fetched_at, versions.page_dictionary
                  from articles join versions on versions.article_id = articles.id
                       and versions.version = articles.version_count
                  where articles.status = 'live' and articles.id > ? and (? is null or articles.site = ?)
                  order by articles.id limit ?"""
         last_id = 0
+        dictionaries: dict[str, PageDictionary] = {}
         while rows := self.db.execute(sql, [last_id, site, site, page_size]).fetchall():
-            for article_id, url, site_name, raw, encoding, etag, modified, fetched_at in rows:
+            for article_id, url, site_name, raw, encoding, etag, modified, fetched_at, dictionary_id in rows:
                 last_id = article_id
-                yield StoredPage(url, site_name, raw, encoding or "utf-8", etag or "", modified or "", fetched_at)
+                if dictionary_id and dictionary_id not in dictionaries:
+                    dictionaries[dictionary_id] = self._dictionary(dictionary_id)
+                dictionary = dictionaries[dictionary_id] if dictionary_id else None
+                yield StoredPage(url, site_name, raw, encoding or "utf-8", etag or "", modified or "", fetched_at, dictionary)
 
 
 def _check_whole(path: Path) -> None:

@@ -16,7 +16,7 @@ import sqlite_utils
 
 from storage import pages
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 log = logging.getLogger("newsdelta.storage")
 
@@ -212,7 +212,33 @@ def _v4(db: sqlite_utils.Database) -> None:
     db.table("articles").create_index(["post_id"], if_not_exists=True)
 
 
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _v1, 2: _v2, 3: _v3, 4: _v4}
+def _v5(db: sqlite_utils.Database) -> None:
+    """Stored pages compressed against a page of their site (`storage.pages.PageDictionary`):
+    `page_dictionaries` holds those pages, and `versions.page_dictionary` names the one a
+    version's `raw_html` needs (null: compressed on its own, as every page stored before).
+
+    A dictionary is written in the transaction of the first version that needs it, and never
+    deleted: the foreign key keeps a stored page from losing it.
+    """
+    db.table("page_dictionaries").create(
+        {
+            "id": str,  # the SHA-256 of `content`
+            "base_url": str,  # the site whose page it is (the crawl's base URL)
+            "created": str,
+            "content": bytes,  # a page as fetched, uncompressed: `zstd -d -D` reads it as it is
+        },
+        pk="id",
+        not_null={"base_url", "created", "content"},
+        if_not_exists=True,
+    )
+    db.table("page_dictionaries").create_index(["base_url", "created"], if_not_exists=True)
+    if "page_dictionary" not in db.table("versions").columns_dict:
+        # ALTER TABLE, not sqlite-utils' `add_column(fk=…)`: it copies the table, every stored
+        # page of it, to add the key (`transform`).
+        db.execute("alter table versions add column page_dictionary text references page_dictionaries(id)")
+
+
+MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5}
 
 
 def schema_version(db: sqlite_utils.Database) -> int:

@@ -175,6 +175,41 @@ def test_the_cleaning_worker_cleans_as_clean_does_and_says_when_it_is_gone() -> 
     asyncio.run(scenario())
 
 
+def test_the_cleaning_worker_compresses_against_a_dictionary_it_is_sent_once() -> None:
+    site = StandinSite(synthetic_articles(4))
+    profile = get_site("indbiz")
+    base = "http://127.0.0.1:8080"
+    pages = [(f"{base}/{a.slug}/", site.render_article(a, base).encode()) for a in site.articles()]
+    dictionary = stored_pages.PageDictionary.of(base, pages[0][1])
+
+    async def scenario() -> list[int]:
+        worker = CleanWorker()
+        sent: list[int] = []
+        real_send = asyncio.get_running_loop().sock_sendall
+
+        async def sock_sendall(sock: socket.socket, data: bytes) -> None:
+            sent.append(len(data))
+            await real_send(sock, data)
+
+        asyncio.get_running_loop().sock_sendall = sock_sendall  # type: ignore[method-assign]
+        try:
+            for url, page in pages[1:]:
+                got = await worker.clean(page, url, profile, content_type=None, summary_hint="", dictionary=dictionary)
+                assert got.page_dictionary == dictionary.id
+                assert stored_pages.decompress(got.page, dictionary) == page
+                assert len(got.page) * 4 < len(stored_pages.compress(page))
+            url, page = pages[0]
+            plain = await worker.clean(page, url, profile, content_type=None, summary_hint="")
+            assert plain.page_dictionary is None and stored_pages.decompress(plain.page) == page
+        finally:
+            worker.close()
+        return sent
+
+    sent = asyncio.run(scenario())
+    # The dictionary (a whole page) goes with the first request only; later ones name it.
+    assert sent[0] > len(pages[1][1]) + len(dictionary.content) and all(size < len(dictionary.content) * 1.5 for size in sent[1:])
+
+
 def test_the_cleaning_worker_starts_with_the_spider_and_stays_only_under_asyncio(monkeypatch: pytest.MonkeyPatch) -> None:
     """Started when the spider is made, its imports run while Scrapy builds the engine (it had
     held up the first pages by ~0.25 s); at `spider_opened` it is dropped under another reactor."""

@@ -27,6 +27,7 @@ from scraper.spiders.indbiz import DISCOVERY_PRIORITY, IndbizSpider, feed_select
 from scraper.standin import StandinArticle, StandinServer, StandinSite
 from scraper.standin.server import respond
 from scraper.standin.site import IST
+from storage import pages
 from tests.support import crawl, open_archive
 
 SEED = "india-strengthens-defence-ties-with-japan-south-korea"
@@ -67,6 +68,38 @@ def test_full_crawl_archives_every_article_exactly_once(standin: StandinServer, 
     for article in standin.site.articles():
         status, _, _, body, _ = respond(standin.site, standin.url, f"/{article.slug}/", {})
         assert status == 200 and stored[standin.article_url(article.slug)] == body
+
+
+@pytest.mark.parametrize("clean_worker", [True, False], ids=["worker", "in-process"])
+def test_pages_are_stored_against_one_article_page_of_the_site(live_site: StandinServer, db_path: Path, clean_worker: bool) -> None:
+    """The first article page a crawl cleans becomes the site's dictionary; the pages cleaned
+    after it store only what differs from it, and later crawls use the same one."""
+    crawl(live_site, db_path, NEWSDELTA_CLEAN_WORKER=clean_worker)
+    live_site.site.edit_paragraph(SEED, 0, "A paragraph the editors rewrote.")
+    second = crawl(live_site, db_path, NEWSDELTA_CLEAN_WORKER=clean_worker)
+    assert second["edited"] == 1
+    served = {}
+    for article in live_site.site.articles():
+        status, _, _, body, _ = respond(live_site.site, live_site.url, f"/{article.slug}/", {})
+        assert status == 200
+        served[live_site.article_url(article.slug)] = body
+    with open_archive(db_path) as archive:
+        ((dictionary_id, base_url, content),) = archive.db.execute("select id, base_url, content from page_dictionaries")
+        versions = archive.db.execute(
+            """select articles.url, versions.crawl_id, versions.page_dictionary, versions.raw_html
+               from versions join articles on articles.id = versions.article_id"""
+        ).fetchall()
+        stored = {page.url: page.html for page in archive.stored_pages()}
+    assert base_url == live_site.url and content in served.values()  # an article page as served
+    with_it = [(url, raw) for url, _, name, raw in versions if name == dictionary_id]
+    assert {url for url, crawl_id, name, _ in versions if crawl_id == second["id"] and name == dictionary_id} == {
+        live_site.article_url(SEED)
+    }
+    # Pages already on their way to be cleaned when the first came back go without it.
+    assert len(with_it) >= len(versions) - 20, [name for *_, name, _ in versions]
+    for url, raw in with_it:
+        assert len(raw) * 4 < len(pages.compress(served[url])), url
+    assert stored == served
 
 
 def test_archived_content_is_the_sites_own_words(standin: StandinServer, db_path: Path) -> None:

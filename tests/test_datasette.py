@@ -283,7 +283,7 @@ def test_canned_queries_and_tables_are_described(datasette: Any) -> None:
         "search_articles",
     }
     with open_archive(Path(datasette.databases["archive"].path)) as archive:
-        for table in ("articles", "versions", "changes", "crawls", "fetch_failures"):
+        for table in ("articles", "versions", "page_dictionaries", "changes", "crawls", "fetch_failures"):
             assert set(database["tables"][table]["columns"]) == set(archive.db[table].columns_dict), table
             assert database["tables"][table]["description"], table
 

@@ -360,3 +360,78 @@ def test_edits_are_classed_cosmetic_or_substantive() -> None:
     change = compare(old, {**old, "body": ["Tariffs fall by 12%."]})
     assert change.significance == "substantive"
     assert (change.fields, change.words_added, change.words_removed) == (("body",), 1, 1)
+
+
+def page_of(n: int) -> bytes:
+    """A page of one site: the theme every page shares, and an article of its own."""
+    theme = b"<style>" + b"".join(b".rule-%d{margin:%dpx}" % (i, i) for i in range(3000)) + b"</style>"
+    return b"<html><head>" + theme + b"</head><body><p>Article %d: " % n + b"words of its own " * (20 + n) + b"</p></body></html>"
+
+
+def test_pages_stored_against_a_dictionary_read_back_and_keep_it(db_path: Path) -> None:
+    dictionary = pages.PageDictionary.of("https://example.org", page_of(0))
+    assert dictionary.id == hashlib.sha256(page_of(0)).hexdigest()
+    with Archive.open(db_path) as archive:
+        crawl_id = archive.start_crawl(site="indbiz", mode="full", trigger="cli")
+        for first in (1, 4):  # two batches, one dictionary
+            archive.record(
+                crawl_id,
+                [
+                    replace(fetched(f"https://example.org/{n}/"), page=pages.compress(page_of(n), dictionary), page_dictionary=dictionary)
+                    for n in range(first, first + 3)
+                ],
+            )
+        archive.record(crawl_id, [replace(fetched("https://example.org/9/"), page=pages.compress(page_of(9)))])
+        assert archive.db.execute("select id, base_url, content from page_dictionaries").fetchall() == [
+            (dictionary.id, "https://example.org", page_of(0))
+        ]
+        rows = archive.db.execute("select page_dictionary, length(raw_html) from versions order by id").fetchall()
+        assert [name for name, _ in rows] == [dictionary.id] * 6 + [None]
+        on_its_own = len(pages.compress(page_of(1)))
+        assert all(size * 10 < on_its_own for _, size in rows[:6]), (rows, on_its_own)  # only what differs is stored
+        assert {page.url: page.html for page in archive.stored_pages()} == {
+            f"https://example.org/{n}/": page_of(n) for n in (1, 2, 3, 4, 5, 6, 9)
+        }
+        with pytest.raises(sqlite3.IntegrityError):  # a stored page never loses its dictionary
+            archive.db.execute("delete from page_dictionaries")
+
+
+def test_a_sites_dictionary_serves_its_crawls_for_a_month(db_path: Path) -> None:
+    older = pages.PageDictionary.of("https://example.org", page_of(0))
+    newer = pages.PageDictionary.of("https://example.org", page_of(1))
+    with Archive.open(db_path) as archive:
+        assert archive.page_dictionary("https://example.org") is None
+        crawl_id = archive.start_crawl(site="indbiz", mode="full", trigger="cli")
+        for n, dictionary in enumerate((older, newer)):
+            archive.record(crawl_id, [replace(fetched(f"https://example.org/{n}/"), page_dictionary=dictionary)])
+            archive.db.execute("update page_dictionaries set created = ? where id = ?", [f"2026-01-0{n + 1}T00:00:00+00:00", dictionary.id])
+        assert archive.page_dictionary("https://example.org", now="2026-01-30T00:00:00+00:00") == newer
+        assert archive.page_dictionary("https://example.org", now="2026-02-01T00:00:00+00:00") is None  # a month old: make one
+        assert archive.page_dictionary("https://example.com", now="2026-01-02T00:00:00+00:00") is None  # another site's
+
+
+def test_a_version_4_archive_gains_page_dictionaries_and_keeps_its_pages(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from storage import migrations
+
+    with monkeypatch.context() as old:  # the archive as newsdelta with schema 4 made it
+        old.setattr(migrations, "SCHEMA_VERSION", 4)
+        Archive.open(db_path).close()
+    with sqlite3.connect(db_path) as conn:
+        assert "page_dictionary" not in [row[1] for row in conn.execute("pragma table_info(versions)")]
+        conn.execute("insert into articles (id, url, site, status, content_hash) values (1, 'https://example.org/1/', 'indbiz', 'live', 'x')")
+        conn.execute(
+            "insert into versions (article_id, version, content_hash, raw_html, encoding) values (1, 1, 'x', ?, 'utf-8')",
+            [pages.compress(page_of(1))],
+        )
+    conn.close()
+
+    with Archive.open(db_path) as archive:
+        assert archive.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert [page.html for page in archive.stored_pages()] == [page_of(1)]
+        dictionary = pages.PageDictionary.of("https://example.org", page_of(0))
+        crawl_id = archive.start_crawl(site="indbiz", mode="full", trigger="cli")
+        archive.record(crawl_id, [replace(fetched("https://example.org/2/"), page=pages.compress(page_of(2), dictionary), page_dictionary=dictionary)])
+        assert {page.url: page.html for page in archive.stored_pages()} == {
+            "https://example.org/1/": page_of(1), "https://example.org/2/": page_of(2)
+        }
+    assert db_path.with_name("archive.db.v4.bak").exists()

@@ -25,6 +25,7 @@ from scraper.items import PAGES_READ, ArticleItem, FetchFailure, NotModified
 from scraper.sites import SiteProfile, get_site, site_for_page, web_address
 from scraper.worker import CleanWorker, WorkerGone
 from storage.archive import Known
+from storage.pages import DICTIONARY_MAX_BYTES, PageDictionary
 
 #: Statuses that say the article is gone rather than that the fetch failed.
 GONE_STATUSES = (404, 410)
@@ -60,6 +61,9 @@ class ArticleSpider(scrapy.Spider):
         self.requested: set[str] = set()
         #: Cleans pages in a process of its own (NEWSDELTA_CLEAN_WORKER); None: in this one.
         self.clean_worker: CleanWorker | None = None
+        #: What article pages are compressed against (`storage.pages`): the site's, set by the
+        #: archive pipeline when it opens, else made from the first article page cleaned.
+        self.page_dictionary: PageDictionary | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -139,8 +143,9 @@ class ArticleSpider(scrapy.Spider):
             return
         fetched_at = _now()
         profile = self.profile or site_for_page(response.url, response.text)
+        dictionary = self.page_dictionary
         try:
-            cleaned = await self.clean_page(response, profile, summary_hint)
+            cleaned = await self.clean_page(response, profile, summary_hint, dictionary)
         except NotAnArticle as error:
             if (asked := requested_url(response)) != response.url:
                 # The article's URL now leads elsewhere: to the site, a sign it was taken down.
@@ -153,12 +158,17 @@ class ArticleSpider(scrapy.Spider):
             return
         # Scrapy's annotation says int; its stats add any number.
         self.crawler.stats.inc_value("newsdelta/page_compress_cpu_s", cleaned.compress_cpu_s)  # type: ignore[arg-type]
+        if self.page_dictionary is None and len(response.body) <= DICTIONARY_MAX_BYTES:
+            # An article page, not whatever came first: an error page served as 200 would
+            # compress the site's pages for a month no better than nothing.
+            self.page_dictionary = PageDictionary.of(self.base_url, response.body)
         if moved := self.moved_away(response, cleaned.document):
             yield moved
         yield ArticleItem(
             document=cleaned.document,
             site=profile.name,
             page=cleaned.page,
+            page_dictionary=dictionary if cleaned.page_dictionary else None,
             encoding=response.encoding,
             fetched_url=response.url,
             requested_url=requested_url(response),
@@ -196,19 +206,24 @@ class ArticleSpider(scrapy.Spider):
         reason = response.meta["redirect_reasons"][0]  # an HTTP status, or "meta refresh"
         return self.failure(asked, f"moved to {url}", reason if isinstance(reason, int) else None, gone=True)
 
-    async def clean_page(self, response: Response, profile: SiteProfile, summary_hint: str) -> Cleaned:
-        """The page's document and the page compressed for the archive: from the cleaning
-        worker if there is one, else made here."""
+    async def clean_page(
+        self, response: Response, profile: SiteProfile, summary_hint: str, dictionary: PageDictionary | None = None
+    ) -> Cleaned:
+        """The page's document and the page compressed for the archive (against `dictionary`):
+        from the cleaning worker if there is one, else made here."""
         content_type = response_content_type(response)
         if self.clean_worker is not None:
             try:
                 return await self.clean_worker.clean(
-                    response.body, response.url, profile, content_type=content_type, summary_hint=summary_hint
+                    response.body, response.url, profile, content_type=content_type, summary_hint=summary_hint,
+                    dictionary=dictionary,
                 )
             except WorkerGone as gone:
                 self.logger.warning("cleaning in the crawl's process from now on: %s", gone)
                 self.clean_worker = None
-        return clean_for_archive(response.body, response.url, profile, content_type=content_type, summary_hint=summary_hint)
+        return clean_for_archive(
+            response.body, response.url, profile, content_type=content_type, summary_hint=summary_hint, dictionary=dictionary
+        )
 
     def on_error(self, failure: Failure) -> Iterator[FetchFailure]:
         request = failure.request  # type: ignore[attr-defined]
