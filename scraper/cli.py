@@ -258,16 +258,24 @@ def changes(
 @main.command()
 @click.argument("url")
 @click.option("--version", "number", type=int, help="Version number (default: the latest).")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "markdown", "json", "html"]), default="text", show_default=True,
+    help="html: the page as the site sent it, as archived.",
+)
 @db_option
 @one_line_errors
 def show(url: str, number: int | None, fmt: str, db: str) -> None:
-    """Print an archived article in the site's text layout."""
+    """Print an archived article in the site's text layout, or its page as fetched."""
     with reading(db) as archive:
+        page = queries.page(archive, url, number) if fmt == "html" else None
         document = queries.document(archive, url, number)
         removal = queries.removal(archive, url)
         moved_to = queries.moved_to(archive, url)
-    click.echo({"text": render_text, "markdown": render_markdown, "json": to_json}[fmt](document).rstrip())
+    if page is not None:  # the site's bytes, in the site's encoding
+        sys.stdout.buffer.write(page)
+        sys.stdout.buffer.flush()
+    else:
+        click.echo({"text": render_text, "markdown": render_markdown, "json": to_json}[fmt](document).rstrip())
     if moved_to:
         click.echo(f"newsdelta: note: this article has moved to {moved_to}", err=True)
     if removal:  # on stderr: the article's text on stdout stays as the site printed it

@@ -795,7 +795,7 @@ class Archive:
         ).fetchone()
         return PageDictionary(*row) if row else None
 
-    def _dictionary(self, dictionary_id: str) -> PageDictionary:
+    def dictionary(self, dictionary_id: str) -> PageDictionary:
         return PageDictionary(
             *self.db.execute("select id, base_url, content from page_dictionaries where id = ?", [dictionary_id]).fetchone()
         )
@@ -814,7 +814,7 @@ class Archive:
             for article_id, url, site_name, raw, encoding, etag, modified, fetched_at, dictionary_id in rows:
                 last_id = article_id
                 if dictionary_id and dictionary_id not in dictionaries:
-                    dictionaries[dictionary_id] = self._dictionary(dictionary_id)
+                    dictionaries[dictionary_id] = self.dictionary(dictionary_id)
                 dictionary = dictionaries[dictionary_id] if dictionary_id else None
                 yield StoredPage(url, site_name, raw, encoding or "utf-8", etag or "", modified or "", fetched_at, dictionary)
 

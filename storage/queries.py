@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scraper.document import Document, from_dict
+from storage import pages
 from storage.archive import JSON_FIELDS, Archive
 from storage.diff import Change, compare
 from storage.migrations import ArchiveError
@@ -164,6 +165,19 @@ def versions(archive: Archive, url: str) -> list[int]:
 
 def document(archive: Archive, url: str, version: int | None = None) -> Document:
     """The article as archived: its latest version, or version N."""
+    return _document(_version(archive, url, version))
+
+
+def page(archive: Archive, url: str, version: int | None = None) -> bytes:
+    """The page of the article's latest version, or of version N, as the site sent it."""
+    row = _version(archive, url, version)
+    if row["raw_html"] is None:
+        raise ArchiveError(f"{url}: version {row['version']} has no stored page")
+    dictionary = archive.dictionary(row["page_dictionary"]) if row.get("page_dictionary") else None
+    return pages.decompress(row["raw_html"], dictionary)
+
+
+def _version(archive: Archive, url: str, version: int | None) -> dict[str, Any]:
     article_id = _article_id(archive, url)
     sql = "select * from versions where article_id = ? "
     params: list[Any] = [article_id]
@@ -175,7 +189,7 @@ def document(archive: Archive, url: str, version: int | None = None) -> Document
     row = next(archive.db.query(sql, params), None)
     if row is None:
         raise ArchiveError(f"{url} has no version {version}")
-    return _document(row)
+    return row
 
 
 def _document(row: dict[str, Any]) -> Document:

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from scraper.standin import StandinServer
+from scraper.standin.server import respond
 from tests.support import NEWSDELTA, ROOT, crawl, newsdelta, open_archive
 
 SEED = "india-strengthens-defence-ties-with-japan-south-korea"
@@ -60,6 +61,32 @@ def test_crawl_changes_show_and_history(live_site: StandinServer, db_path: Path)
     assert "[-strengthens-]" in diff.stdout and "{+deepens+}" in diff.stdout
     history = newsdelta("history", seed_url, "--db", str(db_path)).stdout.splitlines()
     assert [line.split()[0] for line in history] == ["v1", "v2"]
+
+
+def test_show_html_prints_each_versions_page_as_the_site_sent_it(live_site: StandinServer, db_path: Path) -> None:
+    """Stored pages are compressed against a page of the site (`storage.pages`), so `zstd -d`
+    alone no longer reads them: `show --format html` does, version by version."""
+    url = live_site.article_url(SEED)
+
+    def served() -> bytes:
+        status, _, _, body, _ = respond(live_site.site, live_site.url, f"/{SEED}/", {})
+        assert status == 200
+        return body
+
+    def show_html(*args: str) -> bytes:
+        shown = subprocess.run([NEWSDELTA, "show", url, "--format", "html", "--db", str(db_path), *args], capture_output=True, check=False)
+        assert (shown.returncode, shown.stderr) == (0, b""), shown.stderr
+        return shown.stdout
+
+    first = served()
+    crawl(live_site, db_path)
+    live_site.site.retitle(SEED, "India deepens defence ties with Japan and South Korea")
+    crawl(live_site, db_path)
+    assert first != served() and b"deepens" in served()
+    assert show_html("--version", "1") == first
+    assert show_html() == served()
+    missing = newsdelta("show", url, "--version", "3", "--format", "html", "--db", str(db_path))
+    assert missing.returncode == 1 and missing.stderr.strip().count("\n") == 0 and "no version 3" in missing.stderr
 
 
 def test_scrape_prints_the_document_in_each_format(standin: StandinServer) -> None:
