@@ -88,6 +88,8 @@ class CleanWorker:
                 await loop.sock_sendall(self._socket, request)
         except OSError as error:
             self._fail(f"cannot reach the cleaning worker: {error}")
+        if dictionary is not None:  # sent: not before, as a page cancelled on its way never is
+            self._dictionaries.add(dictionary.id)
         return await answer
 
     async def _read(self) -> None:
@@ -112,11 +114,9 @@ class CleanWorker:
             self._fail(f"the cleaning worker exited (code {self._helper.process.poll()})")
 
     def _named(self, dictionary: PageDictionary | None) -> PageDictionary | str | None:
-        """The dictionary whole the first time (~100 KB), then by its id: the socket keeps
-        the order, so the worker has it by the time a page names it."""
+        """The dictionary whole until it has been sent (~100 KB), then by its id: the socket
+        keeps the order, so the worker has it by the time a page names it."""
         if dictionary is None or dictionary.id not in self._dictionaries:
-            if dictionary is not None:
-                self._dictionaries.add(dictionary.id)
             return dictionary
         return dictionary.id
 

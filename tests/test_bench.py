@@ -210,6 +210,36 @@ def test_the_cleaning_worker_compresses_against_a_dictionary_it_is_sent_once() -
     assert sent[0] > len(pages[1][1]) + len(dictionary.content) and all(size < len(dictionary.content) * 1.5 for size in sent[1:])
 
 
+def test_a_page_cancelled_before_it_was_sent_leaves_its_dictionary_unsent() -> None:
+    """A page's callback cancelled while its request waited for the socket (Scrapy cancels
+    them when a crawl stops): its dictionary never reached the worker, so the next page must
+    send it whole, or the worker would meet an id it does not know and die."""
+    site = StandinSite(synthetic_articles(3))
+    profile = get_site("indbiz")
+    base = "http://127.0.0.1:8080"
+    pages = [(f"{base}/{a.slug}/", site.render_article(a, base).encode()) for a in site.articles()]
+    dictionary = stored_pages.PageDictionary.of(base, pages[0][1])
+
+    async def scenario() -> None:
+        worker = CleanWorker()
+        try:
+            await worker.clean(pages[0][1], pages[0][0], profile, content_type=None, summary_hint="")
+            assert worker._sending is not None
+            async with worker._sending:  # the socket busy with another page
+                waiting = asyncio.create_task(
+                    worker.clean(pages[1][1], pages[1][0], profile, content_type=None, summary_hint="", dictionary=dictionary)
+                )
+                await asyncio.sleep(0.05)
+                waiting.cancel()
+            url, page = pages[2]
+            got = await worker.clean(page, url, profile, content_type=None, summary_hint="", dictionary=dictionary)
+            assert stored_pages.decompress(got.page, dictionary) == page
+        finally:
+            worker.close()
+
+    asyncio.run(scenario())
+
+
 def test_the_cleaning_worker_starts_with_the_spider_and_stays_only_under_asyncio(monkeypatch: pytest.MonkeyPatch) -> None:
     """Started when the spider is made, its imports run while Scrapy builds the engine (it had
     held up the first pages by ~0.25 s); at `spider_opened` it is dropped under another reactor."""
