@@ -719,12 +719,18 @@ class Archive:
 
     def _store_dictionaries(self, batch: Sequence[Fetched]) -> None:
         """The dictionaries the batch's pages were compressed against, each stored once, in the
-        transaction of the first version that needs it (a lookup by key per batch)."""
+        transaction of the first version that needs it (a lookup by key per batch).
+
+        A dictionary a month old is made again from the first page a crawl cleans; when that
+        page is the same as the old one, byte for byte, the old row is the new dictionary, and
+        its `created` moves on so that the site's next crawls use it for another month."""
         dictionaries = {item.page_dictionary.id: item.page_dictionary for item in batch if item.page_dictionary}
         for dictionary in dictionaries.values():
             self.db.execute(
-                "insert or ignore into page_dictionaries (id, base_url, created, content) values (?, ?, ?, ?)",
-                [dictionary.id, dictionary.base_url, utcnow(), dictionary.content],
+                """insert into page_dictionaries (id, base_url, created, content) values (?, ?, ?, ?)
+                   on conflict (id) do update set created = excluded.created
+                   where julianday(excluded.created) - julianday(page_dictionaries.created) >= ?""",
+                [dictionary.id, dictionary.base_url, utcnow(), dictionary.content, pages.DICTIONARY_DAYS],
             )
 
     def _insert(self, table: str, columns: dict[str, Any]) -> int:

@@ -28,6 +28,7 @@ from scraper.standin import StandinArticle, StandinServer, StandinSite
 from scraper.standin.server import respond
 from scraper.standin.site import IST
 from storage import pages
+from storage.archive import Archive
 from tests.support import crawl, open_archive
 
 SEED = "india-strengthens-defence-ties-with-japan-south-korea"
@@ -100,6 +101,31 @@ def test_pages_are_stored_against_one_article_page_of_the_site(live_site: Standi
     for url, raw in with_it:
         assert len(raw) * 4 < len(pages.compress(served[url])), url
     assert stored == served
+
+
+def test_a_crawl_after_the_sites_dictionary_is_a_month_old_makes_a_new_one(live_site: StandinServer, db_path: Path) -> None:
+    crawl(live_site, db_path)
+    with Archive.open(db_path) as archive:  # a month on
+        archive.db.execute("update page_dictionaries set created = '2026-01-01T00:00:00+00:00'")
+        (old,) = archive.db.execute("select id from page_dictionaries").fetchone()
+    edited = [article.slug for article in live_site.site.articles()[:5]]
+    for slug in edited:
+        live_site.site.edit_paragraph(slug, 0, "A paragraph the editors rewrote.")
+    second = crawl(live_site, db_path)
+    assert second["edited"] == len(edited)
+    with open_archive(db_path) as archive:
+        dictionaries = {row[0] for row in archive.db.execute("select id from page_dictionaries")}
+        used = {row[0] for row in archive.db.execute("select page_dictionary from versions where crawl_id = ?", [second["id"]])}
+        stored = {page.url: page.html for page in archive.stored_pages()}
+        fresh = archive.page_dictionary(live_site.url)
+    # Made from the first page the crawl cleaned (pages on their way before it go without it),
+    # for another month; the old one stays, as pages need it. Made from the same page as the
+    # old one, it is the old one, a month younger.
+    assert fresh is not None and used - {None} == {fresh.id}
+    assert dictionaries == {old, fresh.id}
+    for slug in edited:
+        status, _, _, body, _ = respond(live_site.site, live_site.url, f"/{slug}/", {})
+        assert status == 200 and stored[live_site.article_url(slug)] == body
 
 
 def test_archived_content_is_the_sites_own_words(standin: StandinServer, db_path: Path) -> None:

@@ -6,6 +6,7 @@ import hashlib
 import sqlite3
 import zlib
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -408,6 +409,14 @@ def test_a_sites_dictionary_serves_its_crawls_for_a_month(db_path: Path) -> None
         assert archive.page_dictionary("https://example.org", now="2026-01-30T00:00:00+00:00") == newer
         assert archive.page_dictionary("https://example.org", now="2026-02-01T00:00:00+00:00") is None  # a month old: make one
         assert archive.page_dictionary("https://example.com", now="2026-01-02T00:00:00+00:00") is None  # another site's
+
+        # The next crawl made it again from the same page: the same row, for another month.
+        archive.record(crawl_id, [replace(fetched("https://example.org/2/"), page_dictionary=newer)])
+        assert archive.page_dictionary("https://example.org") == newer
+        ten_days_ago = (datetime.now(UTC) - timedelta(days=10)).isoformat(timespec="seconds")
+        archive.db.execute("update page_dictionaries set created = ? where id = ?", [ten_days_ago, newer.id])
+        archive.record(crawl_id, [replace(fetched("https://example.org/3/"), page_dictionary=newer)])
+        assert archive.db.execute("select created from page_dictionaries where id = ?", [newer.id]).fetchone() == (ten_days_ago,)
 
 
 def test_a_version_4_archive_gains_page_dictionaries_and_keeps_its_pages(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
