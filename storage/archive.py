@@ -214,6 +214,8 @@ class Archive:
         self.path = path
         #: (crawl id, the URLs that answered at their own address in it so far): `_renamed_posts`.
         self._answered: tuple[int, set[str]] = (0, set())
+        #: The page dictionaries stored in the transaction `record` is in (`_store_dictionary`).
+        self._dictionaries_stored: set[str] = set()
 
     @classmethod
     def open(
@@ -430,7 +432,7 @@ class Archive:
         latest = {item.document.url: item for item in batch}  # one URL once per batch
         outcomes: list[Outcome] = []
         with self._transaction():
-            self._store_dictionaries(batch)
+            self._dictionaries_stored.clear()
             known = self._current(list(latest))
             known.update(self._moved_home([url for url in latest if url not in known]))
             answered = self._answered_in(crawl_id)
@@ -711,27 +713,31 @@ class Archive:
             "crawl_id": crawl_id,
             "fetched_at": now,
             "raw_html": item.page,
-            "page_dictionary": item.page_dictionary.id if item.page_dictionary else None,
+            "page_dictionary": self._store_dictionary(item.page_dictionary),
             "encoding": item.encoding,
             "origin": origin,
         }
         return self._insert("versions", columns)
 
-    def _store_dictionaries(self, batch: Sequence[Fetched]) -> None:
-        """The dictionaries the batch's pages were compressed against, each stored once, in the
-        transaction of the first version that needs it (a lookup by key per batch).
+    def _store_dictionary(self, dictionary: PageDictionary | None) -> str | None:
+        """The id of the dictionary a version's page needs, stored with the first version that
+        needs it, in its transaction: once per batch, and only for pages the archive keeps
+        (an unchanged article's page is not kept, nor is its dictionary).
 
         A dictionary a month old is made again from the first page a crawl cleans; when that
         page is the same as the old one, byte for byte, the old row is the new dictionary, and
         its `created` moves on so that the site's next crawls use it for another month."""
-        dictionaries = {item.page_dictionary.id: item.page_dictionary for item in batch if item.page_dictionary}
-        for dictionary in dictionaries.values():
+        if dictionary is None:
+            return None
+        if dictionary.id not in self._dictionaries_stored:
             self.db.execute(
                 """insert into page_dictionaries (id, base_url, created, content) values (?, ?, ?, ?)
                    on conflict (id) do update set created = excluded.created
                    where julianday(excluded.created) - julianday(page_dictionaries.created) >= ?""",
                 [dictionary.id, dictionary.base_url, utcnow(), dictionary.content, pages.DICTIONARY_DAYS],
             )
+            self._dictionaries_stored.add(dictionary.id)
+        return dictionary.id
 
     def _insert(self, table: str, columns: dict[str, Any]) -> int:
         """One row, its columns in one statement; the new row's id."""

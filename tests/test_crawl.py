@@ -96,8 +96,10 @@ def test_pages_are_stored_against_one_article_page_of_the_site(live_site: Standi
     assert {url for url, crawl_id, name, _ in versions if crawl_id == second["id"] and name == dictionary_id} == {
         live_site.article_url(SEED)
     }
-    # Pages already on their way to be cleaned when the first came back go without it.
-    assert len(with_it) >= len(versions) - 20, [name for *_, name, _ in versions]
+    # Pages already on their way to be cleaned when the first came back go without it: one
+    # here on a quiet machine, more on a loaded one, never most of a crawl.
+    assert {name for *_, name, _ in versions} <= {dictionary_id, None}
+    assert len(with_it) * 2 > len(versions), [name for *_, name, _ in versions]
     for url, raw in with_it:
         assert len(raw) * 4 < len(pages.compress(served[url])), url
     assert stored == served
@@ -108,7 +110,8 @@ def test_a_crawl_after_the_sites_dictionary_is_a_month_old_makes_a_new_one(live_
     with Archive.open(db_path) as archive:  # a month on
         archive.db.execute("update page_dictionaries set created = '2026-01-01T00:00:00+00:00'")
         (old,) = archive.db.execute("select id from page_dictionaries").fetchone()
-    edited = [article.slug for article in live_site.site.articles()[:5]]
+    # Spread over the crawl: the pages on their way before the first is cleaned go without.
+    edited = [article.slug for article in live_site.site.articles()[::4]]
     for slug in edited:
         live_site.site.edit_paragraph(slug, 0, "A paragraph the editors rewrote.")
     second = crawl(live_site, db_path)

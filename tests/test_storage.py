@@ -393,6 +393,10 @@ def test_pages_stored_against_a_dictionary_read_back_and_keep_it(db_path: Path) 
         assert {page.url: page.html for page in archive.stored_pages()} == {
             f"https://example.org/{n}/": page_of(n) for n in (1, 2, 3, 4, 5, 6, 9)
         }
+        other = pages.PageDictionary.of("https://example.org", page_of(7))
+        unchanged = replace(fetched("https://example.org/1/"), page=pages.compress(page_of(1), other), page_dictionary=other)
+        assert [outcome.kind for outcome in archive.record(crawl_id, [unchanged])] == ["unchanged"]
+        assert archive.db.execute("select count(*) from page_dictionaries").fetchone() == (1,)  # no page of it kept
         with pytest.raises(sqlite3.IntegrityError):  # a stored page never loses its dictionary
             archive.db.execute("delete from page_dictionaries")
 
