@@ -33,13 +33,8 @@ class Cleaned:
 
 
 def clean_for_archive(
-    html: bytes,
-    url: str,
-    profile: SiteProfile | None,
-    *,
-    content_type: str | None,
-    summary_hint: str,
-    dictionary: PageDictionary | None = None,
+    html: bytes, url: str, profile: SiteProfile | None, *,
+    content_type: str | None, summary_hint: str, dictionary: PageDictionary | None = None,
 ) -> Cleaned:
     """`scraper.clean.clean(...)` (raising what it raises), and the page compressed (against
     `dictionary`, if given)."""
