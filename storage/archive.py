@@ -713,28 +713,29 @@ class Archive:
             "crawl_id": crawl_id,
             "fetched_at": now,
             "raw_html": item.page,
-            "page_dictionary": self._store_dictionary(item.page_dictionary),
+            "page_dictionary": self._store_dictionary(item.page_dictionary, renew=origin == "crawl"),
             "encoding": item.encoding,
             "origin": origin,
         }
         return self._insert("versions", columns)
 
-    def _store_dictionary(self, dictionary: PageDictionary | None) -> str | None:
+    def _store_dictionary(self, dictionary: PageDictionary | None, *, renew: bool) -> str | None:
         """The id of the dictionary a version's page needs, stored with the first version that
         needs it, in its transaction: once per batch, and only for pages the archive keeps
         (an unchanged article's page is not kept, nor is its dictionary).
 
         A dictionary a month old is made again from the first page a crawl cleans; when that
         page is the same as the old one, byte for byte, the old row is the new dictionary, and
-        its `created` moves on so that the site's next crawls use it for another month."""
+        its `created` moves on (`renew`) so that the site's next crawls use it for another
+        month. A re-clean stores old pages with the dictionaries they had: it renews none."""
         if dictionary is None:
             return None
         if dictionary.id not in self._dictionaries_stored:
             self.db.execute(
                 """insert into page_dictionaries (id, base_url, created, content) values (?, ?, ?, ?)
                    on conflict (id) do update set created = excluded.created
-                   where julianday(excluded.created) - julianday(page_dictionaries.created) >= ?""",
-                [dictionary.id, dictionary.base_url, utcnow(), dictionary.content, pages.DICTIONARY_DAYS],
+                   where ? and julianday(excluded.created) - julianday(page_dictionaries.created) >= ?""",
+                [dictionary.id, dictionary.base_url, utcnow(), dictionary.content, renew, pages.DICTIONARY_DAYS],
             )
             self._dictionaries_stored.add(dictionary.id)
         return dictionary.id

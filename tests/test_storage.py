@@ -414,6 +414,9 @@ def test_a_sites_dictionary_serves_its_crawls_for_a_month(db_path: Path) -> None
         assert archive.page_dictionary("https://example.org", now="2026-02-01T00:00:00+00:00") is None  # a month old: make one
         assert archive.page_dictionary("https://example.com", now="2026-01-02T00:00:00+00:00") is None  # another site's
 
+        # A re-clean stores old pages with their dictionaries: it makes none new again.
+        archive.record(crawl_id, [replace(fetched("https://example.org/1/", title="Re-read"), page_dictionary=newer)], origin="reclean")
+        assert archive.page_dictionary("https://example.org") is None
         # The next crawl made it again from the same page: the same row, for another month.
         archive.record(crawl_id, [replace(fetched("https://example.org/2/"), page_dictionary=newer)])
         assert archive.page_dictionary("https://example.org") == newer
