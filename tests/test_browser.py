@@ -176,3 +176,36 @@ def test_the_hostile_article_diff_and_text_never_run(page: Any, served: Served) 
     assert page.evaluate(ATTACK_PROBE) == SAFE
     text = page.locator(".nd-text").inner_text()
     assert SCRIPT in text and 'onerror="window.__pwned=1"' in text
+
+
+def test_an_archived_page_is_shown_without_running_its_scripts_or_fetching_the_live_site(page: Any, served: Served) -> None:
+    """The page as fetched (`/-/newsdelta/versions/ID/page`): the stand-in's WordPress theme has
+    inline scripts (`window.dataLayer`, `indbizScreenReaderText`) and scripts, styles and
+    images on the site; in the sandbox none runs and nothing but the archived page is fetched."""
+    with open_archive(served.built.path) as archive:
+        (version_id,) = archive.db.execute(
+            "select versions.id from versions join articles on articles.id = article_id where url = ?", [served.built.edited_url]
+        ).fetchone()
+    answered: list[str] = []
+    blocked: list[str] = []
+
+    def on_response(response: Any) -> None:
+        answered.append(response.url)
+
+    def on_failure(request: Any) -> None:
+        blocked.append(f"{request.url} {request.failure}")
+
+    page.on("response", on_response)
+    page.on("requestfailed", on_failure)
+    url = f"{served.url}-/newsdelta/versions/{version_id}/page"
+    try:
+        response = page.goto(url)
+        assert response is not None and response.status == 200
+        page.wait_for_load_state("load")
+    finally:  # the page is the module's
+        page.remove_listener("response", on_response)
+        page.remove_listener("requestfailed", on_failure)
+    assert answered == [url]
+    assert blocked and all(failure.endswith(" csp") for failure in blocked), blocked  # the theme's styles and images
+    ran = page.evaluate("() => [typeof window.dataLayer, typeof window.indbizScreenReaderText]")
+    assert ran == ["undefined", "undefined"]

@@ -354,6 +354,28 @@ def test_a_version_page_is_the_site_text_layout(datasette: Any, built: Built) ->
     assert built.deleted_word in text
 
 
+def test_a_versions_page_as_fetched_is_served_sandboxed_and_fetching_nothing(datasette: Any, built: Built) -> None:
+    """The archived page, byte for byte (stored against a page of its site, so the blob alone
+    reads with no plain `zstd -d`), in a sandbox: the theme's scripts do not run, and the page
+    has no origin of Datasette's to read; nothing is fetched from the live site."""
+    with open_archive(built.path) as archive:
+        (version_id,) = archive.db.execute(
+            "select versions.id from versions join articles on articles.id = article_id where url = ? and version = 1",
+            [built.edited_url],
+        ).fetchone()
+        expected = queries.page(archive, built.edited_url, 1)
+    assert b"<script" in expected and built.deleted_word.encode() in expected  # the page, before its edit
+    version_page = get(datasette, f"/-/newsdelta/versions/{version_id}").text
+    assert f'href="/-/newsdelta/versions/{version_id}/page"' in version_page
+    served = get(datasette, f"/-/newsdelta/versions/{version_id}/page")
+    assert served.content == expected
+    assert served.headers["content-type"] == "text/html; charset=utf-8"
+    policy = [part.strip() for part in served.headers["content-security-policy"].split(";")]
+    assert "sandbox" in policy and "default-src 'none'" in policy
+    assert served.headers["x-content-type-options"] == "nosniff"
+    assert asyncio.run(datasette.client.get("/-/newsdelta/versions/999999/page")).status_code == 404
+
+
 @pytest.mark.parametrize("path", ["change", "version", "/archive/recent_changes", "/archive/articles", "/archive/versions"])
 def test_hostile_text_is_escaped_everywhere(datasette: Any, built: Built, path: str) -> None:
     with open_archive(built.path) as archive:

@@ -7,6 +7,7 @@ Datasette's read-only connections.
 Pages (all under /-/newsdelta/):
 - changes/<id>         one change: its word diff with <ins>/<del>, or the new article's text
 - versions/<id>        one version of an article in the site's text layout (`render_text`)
+- versions/<id>/page   its page as the site sent it, sandboxed and fetching nothing
 - changes.atom         the latest flags as an Atom feed (`?kind=edited` for one kind)
 """
 
@@ -29,6 +30,7 @@ from storage import queries
 from storage.archive import Archive
 from storage.datasette import feed
 from storage.datasette.render import diff_html, link, parse_diff, safe_href
+from storage.migrations import ArchiveError
 
 #: The plugin's key in metadata `plugins:`, and its pages' prefix.
 NAME = "newsdelta"
@@ -54,11 +56,20 @@ where changes.id = :id
 
 VERSION_SQL = f"""
 select versions.id, versions.article_id, versions.version, versions.title, versions.fetched_at,
-       versions.crawl_id, versions.origin, articles.url, articles.site, articles.version_count,
-       {queries.FETCHED_ELSEWHERE} as fetched_at_url
+       versions.crawl_id, versions.origin, versions.encoding, articles.url, articles.site,
+       articles.version_count, {queries.FETCHED_ELSEWHERE} as fetched_at_url
 from versions join articles on articles.id = versions.article_id
 where versions.id = :id
 """
+
+#: How an archived page is served: in a sandbox (its scripts do not run, and it has an origin of
+#: its own, not Datasette's), and fetching nothing (the archive's bytes, never the live site's
+#: images, styles or trackers). Its inline styles apply.
+PAGE_HEADERS = {
+    "Content-Security-Policy": "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 
 NEIGHBOUR_SQL = "select id, version from versions where article_id = :article_id and version = :version"
 
@@ -87,6 +98,10 @@ def version_path(datasette: Any, version_id: int) -> str:
     return datasette.urls.path(f"/-/{NAME}/versions/{version_id}")
 
 
+def page_path(datasette: Any, version_id: int) -> str:
+    return datasette.urls.path(f"/-/{NAME}/versions/{version_id}/page")
+
+
 def feed_path(datasette: Any) -> str:
     return datasette.urls.path(f"/-/{NAME}/changes.atom")
 
@@ -100,6 +115,7 @@ def register_routes() -> list[tuple[str, Any]]:
         (rf"^/-/{NAME}/changes\.atom$", changes_feed),
         (rf"^/-/{NAME}/changes/(?P<change_id>\d+)$", change_page),
         (rf"^/-/{NAME}/versions/(?P<version_id>\d+)$", version_page),
+        (rf"^/-/{NAME}/versions/(?P<version_id>\d+)/page$", archived_page),
     ]
 
 
@@ -165,6 +181,17 @@ async def _document_text(db: Database, url: str, version: int) -> str:
     return await db.execute_fn(read)
 
 
+async def _archived_page(db: Database, url: str, version: int) -> bytes:
+    """The version's page as the site sent it, read through storage's own read side (a page
+    is compressed against a page of its site: `storage.pages`)."""
+
+    def read(conn: Any) -> bytes:
+        archive = Archive(sqlite_utils.Database(conn, recursive_triggers=False), Path(db.path or ""))
+        return queries.page(archive, url, version)
+
+    return await db.execute_fn(read)
+
+
 async def change_page(datasette: Any, request: Request) -> Response:
     db = _archive(datasette)
     change = await _one(db, CHANGE_SQL, {"id": int(request.url_vars["change_id"])}, "such change")
@@ -190,12 +217,25 @@ async def version_page(datasette: Any, request: Request) -> Response:
     context = {
         "version": version,
         "text": await _document_text(db, version["url"], number),
+        "page_href": page_path(datasette, version["id"]),
         "article_href": safe_href(version["url"]),
         "previous_version": await _version_link(datasette, db, version["article_id"], number - 1),
         "next_version": await _version_link(datasette, db, version["article_id"], number + 1),
         **_page_links(datasette, db, "versions", version),
     }
     return Response.html(await datasette.render_template(f"{NAME}/version.html", context, request=request))
+
+
+async def archived_page(datasette: Any, request: Request) -> Response:
+    """The version's page as the site sent it (`PAGE_HEADERS` say how it is served)."""
+    db = _archive(datasette)
+    version = await _one(db, VERSION_SQL, {"id": int(request.url_vars["version_id"])}, "such version")
+    try:
+        page = await _archived_page(db, version["url"], version["version"])
+    except ArchiveError as error:  # a version stored without its page
+        raise NotFound(str(error)) from None
+    content_type = f"text/html; charset={version['encoding'] or 'utf-8'}"
+    return Response(page, content_type=content_type, headers=PAGE_HEADERS)
 
 
 def _page_links(datasette: Any, db: Database, table: str, row: dict[str, Any]) -> dict[str, Any]:
