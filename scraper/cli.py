@@ -267,15 +267,17 @@ def changes(
 def show(url: str, number: int | None, fmt: str, db: str) -> None:
     """Print an archived article in the site's text layout, or its page as fetched."""
     with reading(db) as archive:
-        page = queries.page(archive, url, number) if fmt == "html" else None
-        document = queries.document(archive, url, number)
+        if fmt == "html":
+            page, document = queries.page(archive, url, number), None
+        else:
+            page, document = None, queries.document(archive, url, number)
         removal = queries.removal(archive, url)
         moved_to = queries.moved_to(archive, url)
-    if page is not None:  # the site's bytes, in the site's encoding
+    if document is not None:
+        click.echo({"text": render_text, "markdown": render_markdown, "json": to_json}[fmt](document).rstrip())
+    elif page is not None:  # the site's bytes, in the site's encoding
         sys.stdout.buffer.write(page)
         sys.stdout.buffer.flush()
-    else:
-        click.echo({"text": render_text, "markdown": render_markdown, "json": to_json}[fmt](document).rstrip())
     if moved_to:
         click.echo(f"newsdelta: note: this article has moved to {moved_to}", err=True)
     if removal:  # on stderr: the article's text on stdout stays as the site printed it

@@ -14,8 +14,9 @@ Pages (all under /-/newsdelta/):
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import sqlite_utils
@@ -31,6 +32,8 @@ from storage.archive import Archive
 from storage.datasette import feed
 from storage.datasette.render import diff_html, link, parse_diff, safe_href
 from storage.migrations import ArchiveError
+
+T = TypeVar("T")
 
 #: The plugin's key in metadata `plugins:`, and its pages' prefix.
 NAME = "newsdelta"
@@ -171,25 +174,25 @@ async def _version_link(datasette: Any, db: Database, article_id: int, version: 
     return {"href": version_path(datasette, row["id"]), "version": row["version"]} if row else None
 
 
+async def _read(db: Database, query: Callable[[Archive], T]) -> T:
+    """`query` on the archive, through storage's own read side, on one of Datasette's
+    read-only connections."""
+
+    def run(conn: Any) -> T:
+        return query(Archive(sqlite_utils.Database(conn, recursive_triggers=False), Path(db.path or "")))
+
+    return await db.execute_fn(run)
+
+
 async def _document_text(db: Database, url: str, version: int) -> str:
-    """The version in the site's text layout, read through storage's own read side."""
-
-    def read(conn: Any) -> str:
-        archive = Archive(sqlite_utils.Database(conn, recursive_triggers=False), Path(db.path or ""))
-        return render_text(queries.document(archive, url, version))
-
-    return await db.execute_fn(read)
+    """The version in the site's text layout."""
+    return await _read(db, lambda archive: render_text(queries.document(archive, url, version)))
 
 
 async def _archived_page(db: Database, url: str, version: int) -> bytes:
-    """The version's page as the site sent it, read through storage's own read side (a page
-    is compressed against a page of its site: `storage.pages`)."""
-
-    def read(conn: Any) -> bytes:
-        archive = Archive(sqlite_utils.Database(conn, recursive_triggers=False), Path(db.path or ""))
-        return queries.page(archive, url, version)
-
-    return await db.execute_fn(read)
+    """The version's page as the site sent it (a page is compressed against a page of its
+    site: `storage.pages`)."""
+    return await _read(db, lambda archive: queries.page(archive, url, version))
 
 
 async def change_page(datasette: Any, request: Request) -> Response:
