@@ -255,6 +255,41 @@ def test_a_version_2_archive_keeps_its_full_text_index_and_loses_the_row_trigger
         assert fts_consistent(archive)
 
 
+def index_segments_after_64_batches(archive: Archive) -> int:
+    """The segments (b-trees) of the full-text index after 64 batches of one long article each."""
+    crawl = archive.start_crawl(site="indbiz", mode="full", trigger="cli")
+    words = " ".join(f"word{n}" for n in range(300))
+    for n in range(64):
+        archive.record(crawl, [fetched(f"https://example.org/{n}/", body=(f"Semiconductor plant {n}: {words}.",))])
+    assert len(search(archive, "semiconductor")) == 64 + 1
+    assert fts_consistent(archive)
+    return archive.db.execute("select count(distinct segid) from articles_fts_idx").fetchone()[0]
+
+
+def test_the_full_text_index_merges_sixteen_segments_at_a_time_also_in_a_version_5_archive(
+    db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 6: each indexed word is rewritten half as often as FTS5's default (four) has it."""
+    from storage import migrations
+
+    with monkeypatch.context() as old:  # the archive as newsdelta with schema 5 made it
+        old.setattr(migrations, "SCHEMA_VERSION", 5)
+        with Archive.open(db_path) as archive:
+            assert archive.db.execute("select * from articles_fts_config where k = 'automerge'").fetchall() == []
+            crawl = archive.start_crawl(site="indbiz", mode="full", trigger="cli")
+            archive.record(crawl, [fetched("https://example.org/old/", body=("A semiconductor plant, indexed by schema 5.",))])
+
+    with Archive.open(db_path) as archive:
+        assert archive.db.execute("select v from articles_fts_config where k = 'automerge'").fetchall() == [(16,)]
+        merged_by_sixteen = index_segments_after_64_batches(archive)
+    with Archive.open(tmp_path / "fts5-default.db") as archive:
+        archive.db.execute("insert into articles_fts (articles_fts, rank) values ('automerge', 4)")  # FTS5's default
+        archive.record(archive.start_crawl(site="indbiz", mode="full", trigger="cli"), [fetched("https://example.org/old/", body=("A semiconductor plant.",))])
+        merged_by_four = index_segments_after_64_batches(archive)
+    assert merged_by_sixteen > merged_by_four
+    assert db_path.with_name("archive.db.v5.bak").exists()
+
+
 def test_a_file_that_is_not_sqlite_is_refused_and_left_untouched(tmp_path: Path) -> None:
     path = tmp_path / "notes.db"
     path.write_bytes(b"these are my notes, not a database\n" * 200)
