@@ -253,7 +253,7 @@ def _v6(db: sqlite_utils.Database) -> None:
     either way. The option is kept in the index (`articles_fts_config`), so it holds for
     every writer.
     """
-    db.execute(f"insert into articles_fts (articles_fts, rank) values ('automerge', {FTS_AUTOMERGE})")
+    db.execute("insert into articles_fts (articles_fts, rank) values ('automerge', ?)", [FTS_AUTOMERGE])
 
 
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _v1, 2: _v2, 3: _v3, 4: _v4, 5: _v5, 6: _v6}
