@@ -56,20 +56,35 @@ _local = threading.local()
 
 
 def compress(page: bytes, dictionary: PageDictionary | None = None) -> bytes:
+    """`page` as a Zstandard frame, against `dictionary` if given.
+
+    Against a dictionary the page goes in as a stream of unknown size. Told the size of a
+    page this small, Zstandard copies the dictionary's match tables (~0.75 MB) into its
+    context for every page; not told, it searches them where they are. In a crawl, where
+    cleaning the page has just pushed those tables out of the cache, the copy was a fifth of
+    the compression's CPU (bench/README.md). The frame then does not carry the page's size,
+    and `decompress` does not need it. Without a dictionary there is nothing to copy, and
+    the size lets Zstandard size its tables to the page.
+    """
     compressors: dict[str | None, zstandard.ZstdCompressor] = _cache("compressors")
     key = dictionary.id if dictionary else None
     if (compressor := compressors.get(key)) is None:
         compressor = compressors[key] = zstandard.ZstdCompressor(level=LEVEL, dict_data=_zstd_dict(dictionary))
-    return compressor.compress(page)
+    if dictionary is None:
+        return compressor.compress(page)
+    stream = compressor.compressobj()
+    return stream.compress(page) + stream.flush()
 
 
 def decompress(stored: bytes, dictionary: PageDictionary | None = None) -> bytes:
+    """The page `compress` stored. A frame against a dictionary says its page's size when an
+    older newsdelta wrote it, and not since (`compress` says why): both read back."""
     if dictionary is None:
         return zstandard.decompress(stored)
     decompressors: dict[str, zstandard.ZstdDecompressor] = _cache("decompressors")
     if (decompressor := decompressors.get(dictionary.id)) is None:
         decompressor = decompressors[dictionary.id] = zstandard.ZstdDecompressor(dict_data=_zstd_dict(dictionary))
-    return decompressor.decompress(stored)
+    return decompressor.decompressobj().decompress(stored)
 
 
 def _zstd_dict(dictionary: PageDictionary | None) -> zstandard.ZstdCompressionDict | None:

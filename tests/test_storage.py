@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import zstandard
 
 from scraper.document import Document
 from storage import pages
@@ -434,6 +435,19 @@ def test_pages_stored_against_a_dictionary_read_back_and_keep_it(db_path: Path) 
         assert archive.db.execute("select count(*) from page_dictionaries").fetchone() == (1,)  # no page of it kept
         with pytest.raises(sqlite3.IntegrityError):  # a stored page never loses its dictionary
             archive.db.execute("delete from page_dictionaries")
+
+
+def test_a_page_against_a_dictionary_reads_back_with_or_without_its_size_in_the_frame() -> None:
+    """Pages are compressed against a dictionary without their size since 2026-12-07
+    (`storage.pages.compress` says why); archives hold pages stored with it before."""
+    dictionary = pages.PageDictionary.of("https://example.org", page_of(0))
+    zstd_dictionary = zstandard.ZstdCompressionDict(page_of(0), dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+    sized = zstandard.ZstdCompressor(level=pages.LEVEL, dict_data=zstd_dictionary).compress(page_of(1))
+    stored = pages.compress(page_of(1), dictionary)
+    assert zstandard.get_frame_parameters(sized).content_size == len(page_of(1))
+    assert zstandard.get_frame_parameters(stored).content_size == zstandard.CONTENTSIZE_UNKNOWN
+    assert len(stored) <= len(sized) + 8  # the same match search: only the header differs
+    assert pages.decompress(sized, dictionary) == pages.decompress(stored, dictionary) == page_of(1)
 
 
 def test_a_sites_dictionary_serves_its_crawls_for_a_month(db_path: Path) -> None:
