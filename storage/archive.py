@@ -25,7 +25,7 @@ import sqlite_utils
 
 from scraper.document import CONTENT_FIELDS, Document, content_fields, to_dict
 from storage import pages
-from storage.diff import compare, content_hash
+from storage.diff import compare, encode_fields, hash_of_fields, normalise_content
 from storage.migrations import FTS_COLUMNS, SCHEMA_VERSION, ArchiveError, migrate, schema_version
 from storage.pages import PageDictionary
 
@@ -185,25 +185,28 @@ def _row_content(row: dict[str, Any]) -> dict[str, Any]:
     return {name: json.loads(row[name] or "[]") if name in JSON_FIELDS else row[name] for name in CONTENT_FIELDS}
 
 
-def _content_columns(content: dict[str, Any]) -> dict[str, Any]:
-    return {
-        name: _encode_json(content[name]) if name in JSON_FIELDS else content[name]
-        for name in CONTENT_FIELDS
-    }
-
-
 class _Converted:
     """A fetched document converted once: `record` hashes it, and may write it in two rows."""
 
     def __init__(self, document: Document) -> None:
         self.data = to_dict(document)
         self.content = content_fields(self.data)
-        self.digest = content_hash(self.content)
+        self._normalised = normalise_content(self.content)
+        self._encoded = encode_fields(self._normalised)
+        self.digest = hash_of_fields(self._encoded)
 
     @cached_property
     def columns(self) -> dict[str, Any]:
         """The content fields as the `articles` and `versions` columns hold them."""
-        return _content_columns(self.content)
+        return {name: self._json(name) if name in JSON_FIELDS else self.content[name] for name in CONTENT_FIELDS}
+
+    def _json(self, name: str) -> str:
+        """A JSON column as it was fetched. The cleaner normalises what it extracts, so this is
+        almost always the JSON the content hash wrote already: a list of strings, which the
+        hash's encoder writes as `_encode_json` does (its sorted keys sort no dict)."""
+        if self._normalised[name] == self.content[name]:
+            return self._encoded[name]
+        return _encode_json(self.content[name])
 
 
 class Archive:

@@ -36,13 +36,31 @@ def _normalise(value: Any) -> Any:
     return value
 
 
-#: The hash's canonical JSON (its exact bytes are in every stored hash: never change it).
-_canonical_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+#: The content hash is SHA-256 of one JSON object, the normalised content fields, keys sorted,
+#: non-ASCII as it is, json's default separators: its exact bytes are in every stored hash,
+#: so never change them. The object is joined from each field's JSON (`encode_fields`), so that
+#: the archive can store a field's JSON that it has already written for the hash.
+_encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+#: Each field's name as the object writes it before its value: `{"body": `, `, "categories": `, …
+_SORTED_KEYS = tuple(
+    (name, ("{" if index == 0 else ", ") + _encode(name) + ": ") for index, name in enumerate(sorted(CONTENT_FIELDS))
+)
+
+
+def encode_fields(normalised: Content) -> dict[str, str]:
+    """Each field of `normalise_content(...)` as JSON, as the content hash writes it."""
+    return {name: _encode(normalised[name]) for name in CONTENT_FIELDS}
+
+
+def hash_of_fields(encoded: Mapping[str, str]) -> str:
+    """The content hash of the content whose normalised fields `encode_fields` gave `encoded`."""
+    parts = [piece for name, key in _SORTED_KEYS for piece in (key, encoded[name])]
+    parts.append("}")
+    return hashlib.sha256("".join(parts).encode("utf-8")).hexdigest()
 
 
 def content_hash(content: Content) -> str:
-    canonical = _canonical_json(normalise_content(content))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hash_of_fields(encode_fields(normalise_content(content)))
 
 
 def changed_fields(old: Content, new: Content) -> list[str]:

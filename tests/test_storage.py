@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import zlib
 from dataclasses import replace
@@ -12,10 +13,13 @@ from pathlib import Path
 import pytest
 import zstandard
 
-from scraper.document import Document
+from scraper.clean import clean
+from scraper.document import Document, content_fields, to_dict
+from scraper.standin.site import StandinSite
+from scraper.standin.synthetic import synthetic_articles
 from storage import pages
 from storage.archive import Archive, Fetched
-from storage.diff import compare, content_hash
+from storage.diff import compare, content_hash, normalise_content
 from storage.migrations import SCHEMA_VERSION, ArchiveError
 
 
@@ -382,6 +386,40 @@ def test_the_content_hash_of_a_messy_article_is_the_one_archives_already_hold() 
         "categories": ["Technology"],
     }
     assert content_hash(content) == "a6870755a4bd1dad6c90e0700872d6b23e009b716093d94c0f687ec0f79d4b6d"
+
+
+MESSY_CONTENT = {
+    "title": "India  and Canada to deepen\u00a0cooperation",
+    "summary": " Cafe\u0301 talks, \u200bsoft\u00adly. ",
+    "published": None,
+    "highlights": ["₹84,500 crore by 2026", "  ", "“quoted” \"line\"\t\\ end"],
+    "body": ["A second phase.\nOf the programme.", "", "क्ष\u200d text", "{\"body\": [1]}"],
+    "categories": [],
+}
+
+
+def test_the_content_hash_is_sha256_of_jsons_own_object_of_the_normalised_fields() -> None:
+    """`storage.diff` joins the object from each field's JSON, so that the archive can store a
+    field's JSON the hash wrote: the bytes must be json's own, whatever the texts hold."""
+    site = StandinSite(synthetic_articles(40))
+    pages_ = [site.render_article(article, "http://127.0.0.1:8000") for article in site.articles()]
+    contents = [MESSY_CONTENT, {**MESSY_CONTENT, "published": "2024-04-05", "categories": ["Trade", "Économie"]}]
+    contents += [content_fields(to_dict(clean(page, "http://127.0.0.1:8000/a/", None))) for page in pages_]
+    for content in contents:
+        canonical = json.dumps(normalise_content(content), ensure_ascii=False, sort_keys=True)
+        assert content_hash(content) == hashlib.sha256(canonical.encode("utf-8")).hexdigest(), content
+
+
+def test_json_columns_hold_the_fields_as_fetched_normalised_or_not(db_path: Path) -> None:
+    """The archive stores what the page said; only the hash sees the normalised text."""
+    normal = ("India and Japan sign a pact.", "Tariffs fall by 10%.")
+    messy = tuple(MESSY_CONTENT["body"])
+    with Archive.open(db_path) as archive:
+        crawl_id = archive.start_crawl(site="indbiz", mode="full", trigger="cli")
+        archive.record(crawl_id, [fetched("https://example.org/normal/", normal), fetched("https://example.org/messy/", messy)])
+        for table in ("articles", "versions"):
+            rows = archive.db.execute(f"select body from {table} order by id").fetchall()
+            assert [body for (body,) in rows] == [json.dumps(list(normal), ensure_ascii=False), json.dumps(list(messy), ensure_ascii=False)]
 
 
 def test_hash_ignores_whitespace_nbsp_and_unicode_composition() -> None:
