@@ -30,6 +30,12 @@ from storage.migrations import FTS_COLUMNS, SCHEMA_VERSION, ArchiveError, migrat
 from storage.pages import PageDictionary
 
 BUSY_TIMEOUT_S = 15.0
+#: SQLite's page cache for a connection that writes, in KiB (its default is 2 MB). A batch of
+#: 100 new versions dirties ~5 MB of pages: in 2 MB SQLite spilled them to the WAL before the
+#: commit and wrote many twice, and read again the index pages the next batch needed. At 32 MB,
+#: 20,000 new articles took 3.7 fewer page writes and 3.7 fewer page reads a version, ~20 µs
+#: of a ~450 µs write (bench/README.md, tenth round); a reader keeps SQLite's default.
+WRITER_CACHE_KIB = 32 * 1024
 JSON_FIELDS = ("highlights", "body", "categories")
 #: Statuses that remove an article at the first sight: 410 Gone, and a permanent redirect to
 #: another article (its slug changed); a 404 needs a second sight (`record_failures`).
@@ -245,6 +251,7 @@ class Archive:
                 if not readonly:
                     db.execute("PRAGMA journal_mode=WAL")
                     db.execute("PRAGMA synchronous=NORMAL")
+                    db.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
                     db.execute("PRAGMA foreign_keys=ON")
                     migrate(db, path)
                     if max_mb:

@@ -31,6 +31,16 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def test_an_archive_open_to_write_caches_32_mb_of_pages_and_a_reader_sqlites_default(db_path: Path) -> None:
+    """A batch's dirty pages fit in the writer's cache (`storage.archive.WRITER_CACHE_KIB`)."""
+    with Archive.open(db_path) as archive:
+        assert archive.db.execute("pragma cache_size").fetchone() == (-32 * 1024,)
+        archive.record(archive.start_crawl(site="indbiz", mode="full", trigger="cli"), [fetched("https://example.org/1/")])
+    with Archive.open(db_path, readonly=True) as archive:
+        assert archive.db.execute("pragma cache_size").fetchone() == (-2000,)
+        assert archive.db.execute("select count(*) from articles").fetchone() == (1,)
+
+
 def test_schema_has_the_tables_and_version(db_path: Path) -> None:
     with Archive.open(db_path) as archive:
         tables = set(archive.db.table_names())
