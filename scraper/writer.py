@@ -22,7 +22,7 @@ from typing import BinaryIO
 
 from scraper import ipc
 from scraper.summary import MOVED
-from storage.archive import Archive, Failure, Fetched
+from storage.archive import WRITER_CACHE_MB, Archive, Failure, Fetched
 from storage.migrations import ArchiveError
 
 #: Seconds the writer has to finish its batch and exit once the crawl closes its socket.
@@ -144,6 +144,11 @@ def _serve(connection: socket.socket, archive: Archive, config: WriterConfig, ba
             return
 
 
+def open_archive(config: WriterConfig) -> Archive:
+    """The archive as the writer writes it: capped at `max_mb`, with a batch's pages in cache."""
+    return Archive.open(config.db, max_mb=config.max_mb, cache_mb=WRITER_CACHE_MB)
+
+
 def main(argv: list[str]) -> None:
     """The writer process: open the archive, then write each batch the crawl sends."""
     ipc.leave_stop_signals_to_the_crawl()
@@ -152,7 +157,7 @@ def main(argv: list[str]) -> None:
         if config is None:
             return
         try:
-            archive = Archive.open(config.db, max_mb=config.max_mb)
+            archive = open_archive(config)
         except ArchiveError as error:
             _tell(connection, error)
             return

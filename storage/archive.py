@@ -30,12 +30,13 @@ from storage.migrations import FTS_COLUMNS, SCHEMA_VERSION, ArchiveError, migrat
 from storage.pages import PageDictionary
 
 BUSY_TIMEOUT_S = 15.0
-#: SQLite's page cache for a connection that writes, in KiB (its default is 2 MB). A batch of
-#: 100 new versions dirties ~5 MB of pages: in 2 MB SQLite spilled them to the WAL before the
-#: commit and wrote many twice, and read again the index pages the next batch needed. At 32 MB,
-#: 20,000 new articles took 3.7 fewer page writes and 3.7 fewer page reads a version, ~20 µs
-#: of a ~450 µs write (bench/README.md, tenth round); a reader keeps SQLite's default.
-WRITER_CACHE_KIB = 32 * 1024
+#: SQLite's page cache for the crawl's archive writer, in MB (`Archive.open(cache_mb=...)`;
+#: SQLite's default is 2 MB). A batch of 100 new versions dirties ~5 MB of pages: in 2 MB
+#: SQLite spilled them to the WAL before the commit and wrote many twice, and read again the
+#: index pages the next batch needed. At 32 MB, 20,000 new articles took 3.7 fewer page
+#: writes and 3.7 fewer page reads a version, ~20 µs of a ~450 µs write (bench/README.md,
+#: tenth round). Other connections keep the default: what they read, they read once.
+WRITER_CACHE_MB = 32
 JSON_FIELDS = ("highlights", "body", "categories")
 #: Statuses that remove an article at the first sight: 410 Gone, and a permanent redirect to
 #: another article (its slug changed); a 404 needs a second sight (`record_failures`).
@@ -228,11 +229,12 @@ class Archive:
 
     @classmethod
     def open(
-        cls, path: str | Path, *, create: bool = True, readonly: bool = False, max_mb: float = 0
+        cls, path: str | Path, *, create: bool = True, readonly: bool = False, max_mb: float = 0, cache_mb: int = 0
     ) -> Archive:
         """Open (and create or migrate) the archive at `path`.
 
         `max_mb` caps the file's size: past it, writes fail as on a full disk, cleanly.
+        `cache_mb` sets SQLite's page cache (0: SQLite's default), as `WRITER_CACHE_MB` says.
         """
         path = Path(path)
         if path.is_dir():
@@ -248,10 +250,11 @@ class Archive:
                 conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
             try:
                 db = sqlite_utils.Database(conn)
+                if cache_mb:
+                    db.execute(f"PRAGMA cache_size = -{int(cache_mb) * 1024}")
                 if not readonly:
                     db.execute("PRAGMA journal_mode=WAL")
                     db.execute("PRAGMA synchronous=NORMAL")
-                    db.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
                     db.execute("PRAGMA foreign_keys=ON")
                     migrate(db, path)
                     if max_mb:

@@ -17,6 +17,7 @@ from scraper.clean import clean
 from scraper.document import Document, content_fields, to_dict
 from scraper.standin.site import StandinSite
 from scraper.standin.synthetic import synthetic_articles
+from scraper.writer import WriterConfig, open_archive
 from storage import pages
 from storage.archive import Archive, Fetched
 from storage.diff import compare, content_hash, normalise_content
@@ -31,14 +32,18 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_an_archive_open_to_write_caches_32_mb_of_pages_and_a_reader_sqlites_default(db_path: Path) -> None:
-    """A batch's dirty pages fit in the writer's cache (`storage.archive.WRITER_CACHE_KIB`)."""
+def test_the_crawls_archive_writer_caches_32_mb_of_pages_and_other_connections_sqlites_default(db_path: Path) -> None:
+    """A batch's dirty pages fit in the writer's cache (`storage.archive.WRITER_CACHE_MB`);
+    the crawl's own connection, which reads the archive's URLs once, keeps SQLite's 2 MB."""
     with Archive.open(db_path) as archive:
+        crawl_id = archive.start_crawl(site="indbiz", mode="full", trigger="cli")
+    with open_archive(WriterConfig(str(db_path), crawl_id)) as archive:
         assert archive.db.execute("pragma cache_size").fetchone() == (-32 * 1024,)
-        archive.record(archive.start_crawl(site="indbiz", mode="full", trigger="cli"), [fetched("https://example.org/1/")])
-    with Archive.open(db_path, readonly=True) as archive:
-        assert archive.db.execute("pragma cache_size").fetchone() == (-2000,)
-        assert archive.db.execute("select count(*) from articles").fetchone() == (1,)
+        archive.record(crawl_id, [fetched("https://example.org/1/")])
+    for options in ({}, {"readonly": True}):
+        with Archive.open(db_path, **options) as archive:
+            assert archive.db.execute("pragma cache_size").fetchone() == (-2000,)
+            assert archive.db.execute("select count(*) from articles").fetchone() == (1,)
 
 
 def test_schema_has_the_tables_and_version(db_path: Path) -> None:
