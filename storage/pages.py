@@ -60,11 +60,11 @@ def compress(page: bytes, dictionary: PageDictionary | None = None) -> bytes:
 
     Against a dictionary the page goes in as a stream of unknown size. Told the size of a
     page this small, Zstandard copies the dictionary's match tables (~0.75 MB) into its
-    context for every page; not told, it searches them where they are. In a crawl, where
-    cleaning the page has just pushed those tables out of the cache, the copy was a fifth of
-    the compression's CPU (bench/README.md). The frame then does not carry the page's size,
-    and `decompress` does not need it. Without a dictionary there is nothing to copy, and
-    the size lets Zstandard size its tables to the page.
+    context for every page; not told, it searches them where they are. Right after cleaning
+    a page, as the cleaning worker compresses it, those tables are out of the cache, and the
+    copy was a fifth of the compression's CPU (bench/README.md, tenth round). The frame then
+    does not carry the page's size, and `decompress` does not need it. Without a dictionary
+    there is nothing to copy, and the size lets Zstandard size its tables to the page.
     """
     compressors: dict[str | None, zstandard.ZstdCompressor] = _cache("compressors")
     key = dictionary.id if dictionary else None
