@@ -39,6 +39,11 @@ class Image:
     caption: str = ""
 
 
+#: `Document.extraction`'s source of a summary the page does not carry: the listing or feed
+#: entry that linked to it (`clean`'s `summary_hint`).
+LISTED = "listing"
+
+
 @dataclass(frozen=True)
 class Document:
     """A cleaned article page. Sequences are tuples so a document is hashable and immutable."""
@@ -59,7 +64,8 @@ class Document:
     #: The site's own id of the article, which stays when its address changes: WordPress' post
     #: ID (`postid-N` on the page's `<body>`, or its `?p=N` shortlink). "" when the page has none.
     post_id: str = ""
-    #: Which cleaning layer produced each field ("profile", "metadata", "wordpress", "fallback").
+    #: Which cleaning layer produced each field ("profile", "metadata", "wordpress", "fallback"),
+    #: or `LISTED` for a summary the page does not carry.
     extraction: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def content(self) -> dict[str, Any]:

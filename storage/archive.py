@@ -23,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import sqlite_utils
 
-from scraper.document import CONTENT_FIELDS, Document, content_fields, to_dict
+from scraper.document import CONTENT_FIELDS, LISTED, Document, content_fields, to_dict
 from storage import pages
 from storage.diff import compare, encode_fields, hash_of_fields, normalise_content
 from storage.migrations import FTS_COLUMNS, SCHEMA_VERSION, ArchiveError, migrate, schema_version
@@ -453,7 +453,7 @@ class Archive:
             known.update(self._renamed_posts({url: item for url, item in latest.items() if url not in known}, answered))
             for url, item in latest.items():
                 row = known.get(url)
-                outcome = self._record_one(crawl_id, item, row, origin)
+                outcome = self._record_one(crawl_id, self._keeping_listed_summary(item, row), row, origin)
                 if row and row.get("moved_from"):
                     outcome = replace(outcome, moved_from=row["moved_from"])
                 outcomes.append(outcome)
@@ -633,6 +633,27 @@ class Archive:
             f"select {_CURRENT_COLUMNS} from articles where url in (select value from json_each(?))", [json.dumps(urls)]
         )
         return {row["url"]: row for row in rows}
+
+    def _keeping_listed_summary(self, item: Fetched, row: dict[str, Any] | None) -> Fetched:
+        """`item`, with the summary its article's latest version took from a listing or feed
+        when the page shows none and none came with it this time.
+
+        Many WordPress pages carry no summary; the listing or feed entry that linked to one
+        does (`clean`'s `summary_hint`). A recheck, a sitemap's link or a re-clean brings no
+        such entry: without this, each would record the summary's loss as the site's edit.
+        """
+        document = item.document
+        if row is None or document.summary or "summary" in document.extraction:
+            return item
+        latest = self.db.execute(
+            """select summary, json_extract(meta, '$.extraction.summary') from versions
+               where article_id = ? order by version desc limit 1""",
+            [row["id"]],
+        ).fetchone()
+        if latest is None or latest[1] != LISTED or not latest[0]:
+            return item
+        extraction = {**document.extraction, "summary": LISTED}
+        return replace(item, document=replace(document, summary=latest[0], extraction=extraction))
 
     def _stored_content(self, article_id: int) -> dict[str, Any]:
         columns = ", ".join(CONTENT_FIELDS)

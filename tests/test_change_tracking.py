@@ -18,6 +18,7 @@ from scraper.reclean import reclean
 from scraper.runner import CrawlOptions, run_crawl
 from scraper.standin import StandinServer, StandinSite
 from scraper.standin.server import respond
+from scraper.standin.site import load_bundled
 from storage.archive import Archive
 from tests.support import QUIET, crawl, newsdelta, open_archive, tls_for_127_0_0_1
 
@@ -599,6 +600,29 @@ def test_a_reclean_is_not_an_edit(live_site: StandinServer, db_path: Path, monke
     assert (kinds_seen, origins) == ({"recleaned"}, {"reclean"})
     listed = json.loads(newsdelta("changes", "--db", str(db_path), "--kind", "edited", "--format", "json").stdout)
     assert listed == []
+
+
+def test_a_summary_only_the_listing_shows_is_kept_when_a_recheck_or_a_reclean_reads_the_page_alone(db_path: Path) -> None:
+    """Many WordPress pages show no summary; the listing that links to the article shows an
+    excerpt, and the crawl takes it (DESIGN.md). A recheck, a sitemap's link or a re-clean
+    reads the page alone: the summary's loss would be recorded as the site's edit."""
+    articles = load_bundled()
+    bare = replace(articles[0], summary="")  # no excerpt of its own: the listing shows its body's first words
+    site = StandinSite([bare, *articles[1:]])
+    with StandinServer(site) as server:
+        url = server.article_url(bare.slug)
+        server.fail("/wp-sitemap.xml", 404)  # the listings alone find the articles, each with its excerpt
+        crawl(server, db_path)
+        assert article(db_path, url)["summary"] == bare.excerpt != ""
+        site.edit_paragraph(bare.slug, 1, "A second paragraph, rewritten.")
+        row = crawl(server, db_path, mode="recheck", NEWSDELTA_RECHECK_ALL=True)
+        assert kinds(db_path, row["id"]) == [("edited", url, ["body"])]
+        assert article(db_path, url)["summary"] == bare.excerpt
+        own = articles[1]  # a page that drops its own summary: that is an edit
+        site.resummarise(own.slug, "")
+        row = crawl(server, db_path, mode="recheck", NEWSDELTA_RECHECK_ALL=True)
+        assert kinds(db_path, row["id"]) == [("edited", server.article_url(own.slug), ["summary"])]
+    assert reclean(str(db_path))["recleaned"] == 0
 
 
 def test_a_reclean_refuses_a_site_it_does_not_hold_and_a_running_crawl_writing_nothing(standin: StandinServer, db_path: Path) -> None:

@@ -28,7 +28,7 @@ from scraper.clean.errors import ExtractionError, NotAnArticle
 from scraper.clean.metadata import PageMetadata, read_metadata
 from scraper.clean.parse import decode, parse_page
 from scraper.clean.select import Found, PageSelector, class_names, select, text_of
-from scraper.document import Document, Image, RecentArticle
+from scraper.document import LISTED, Document, Image, RecentArticle
 from scraper.sites import Selectors, SiteProfile
 from scraper.text import normalise_text
 
@@ -114,7 +114,7 @@ class _Extraction:
             raise ExtractionError("no body text")
         summary = self._first("summary", self._text, metadata=self.meta.description, default="")
         if not summary and summary_hint:
-            summary, self.sources["summary"] = normalise_text(summary_hint), "listing"
+            summary, self.sources["summary"] = normalise_text(summary_hint), LISTED
         return Document(
             url=self._canonical(),
             title=title,

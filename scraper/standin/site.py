@@ -27,6 +27,8 @@ SITEMAP_STYLES = ("core", "yoast")
 PER_PAGE = 10
 RECENT_COUNT = 3
 TEASER_WORDS = 10
+#: Words of WordPress' excerpt made from the body of a post that has none of its own.
+EXCERPT_WORDS = 55
 SITE_NAME = "IndBiz | Economic Diplomacy Division"
 IST = timezone(timedelta(hours=5, minutes=30))
 
@@ -74,6 +76,15 @@ class StandinArticle:
         if len(words) <= TEASER_WORDS:
             return self.summary
         return " ".join(words[:TEASER_WORDS]) + " …"
+
+    @property
+    def excerpt(self) -> str:
+        """What a listing shows: the post's summary, or for a post without one WordPress'
+        `wp_trim_excerpt` of its body (55 words and " […]"), which the page does not show."""
+        if self.summary:
+            return self.summary
+        words = " ".join(self.paragraphs).split()
+        return " ".join(words[:EXCERPT_WORDS]) + (" [\u2026]" if len(words) > EXCERPT_WORDS else "")
 
     @property
     def paragraphs(self) -> list[str]:
@@ -244,6 +255,11 @@ class StandinSite:
     def retitle(self, slug: str, title: str, *, bump_modified: bool = True) -> None:
         with self._lock:
             self._update(self._require(slug), bump_modified, title=title)
+
+    def resummarise(self, slug: str, summary: str, *, bump_modified: bool = True) -> None:
+        """Set the post's own excerpt; "" leaves the page without one."""
+        with self._lock:
+            self._update(self._require(slug), bump_modified, summary=summary)
 
     def add_article(self, article: StandinArticle) -> None:
         with self._lock:
