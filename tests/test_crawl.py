@@ -354,6 +354,20 @@ def test_listing_pages_go_ahead_of_the_article_pages_they_list() -> None:
     assert max(articles) < DISCOVERY_PRIORITY
 
 
+def test_a_full_crawl_walks_the_listings_before_it_reads_the_sitemaps(live_site: StandinServer, db_path: Path) -> None:
+    """Read first, the sitemaps named every article at once, and the chain of listing pages
+    (each names the next) ended the crawl on a tail of pages listing articles fetched already
+    (bench/README.md). The listings first: each article they list comes with its teaser, the
+    sitemaps after them, and the crawl's articles are the same."""
+    row = crawl(live_site, db_path)
+    assert (row["status"], row["new"], row["failed"]) == ("ok", len(live_site.site.articles()), 0)
+    paths = [path for _, path in live_site.arrivals]
+    listings = [index for index, path in enumerate(paths) if path == "/" or path.startswith("/page/")]
+    sitemaps = [index for index, path in enumerate(paths) if "sitemap" in path]
+    assert len(listings) == live_site.site.page_count() and len(sitemaps) >= 2  # the index and its posts
+    assert max(listings) < min(sitemaps)
+
+
 def test_no_spider_callback_is_a_generator_that_returns_a_value() -> None:
     """Scrapy's WARN_ON_GENERATOR_RETURN_VALUE check, run here once instead of on every request
     (the project turns it off: scraper/settings.py)."""
