@@ -1,7 +1,7 @@
 """The ceiling: a bare Scrapy spider that fetches what a newsdelta crawl fetches and does nothing.
 
-`full`: the sitemaps, then the paginated home listing, requesting every article URL once, as
-the site spider's full mode does; article responses are dropped unread. `conditional`: every
+`full`: the paginated home listing, then the sitemaps once it is walked, requesting every
+article URL once, as the site spider's full mode does; article responses are dropped unread. `conditional`: every
 article with the `If-None-Match` / `If-Modified-Since` of its last fetch, plus the sitemaps,
 as a recheck does. Same concurrency as newsdelta gives a loopback site (16) and the same
 CONCURRENT_ITEMS (Scrapy's default of 100 spawns 100 asyncio tasks per response: it made this
@@ -16,9 +16,12 @@ import json
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 from scrapy.utils.sitemap import Sitemap
 
@@ -52,14 +55,32 @@ class BareSpider(scrapy.Spider):
         self.entry_link, self.next_page = listing.entry_link, listing.next_page
         self.requested: set[str] = set()
         self.listed: set[str] = set()
+        self.sitemaps_sent = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.spider_idle, signal=signals.spider_idle)
+        return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url, etag, last_modified in self.validators:
             headers = {"If-None-Match": etag, "If-Modified-Since": last_modified}
             yield self.article(url, {name: value for name, value in headers.items() if value})
-        yield scrapy.Request(f"{self.base_url}/wp-sitemap.xml", callback=self.parse_sitemap)
         if self.mode == "full":
             yield scrapy.Request(f"{self.base_url}/", callback=self.parse_listing)
+        else:
+            yield self.sitemap()
+
+    def spider_idle(self) -> None:
+        """A full walk reads the sitemaps once the listing is walked, as newsdelta's does."""
+        if self.mode == "full" and not self.sitemaps_sent:
+            self.sitemaps_sent = True
+            self.crawler.engine.crawl(self.sitemap())
+            raise DontCloseSpider
+
+    def sitemap(self) -> scrapy.Request:
+        return scrapy.Request(f"{self.base_url}/wp-sitemap.xml", callback=self.parse_sitemap)
 
     def article(self, url: str, headers: dict[str, str] | None = None) -> scrapy.Request:
         self.requested.add(url)
