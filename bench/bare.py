@@ -1,9 +1,9 @@
 """The ceiling: a bare Scrapy spider that fetches what a newsdelta crawl fetches and does nothing.
 
 `full`: the paginated home listing, then the sitemaps once it is walked, requesting every
-article URL once, as the site spider's full mode does; article responses are dropped unread. `conditional`: every
-article with the `If-None-Match` / `If-Modified-Since` of its last fetch, plus the sitemaps,
-as a recheck does. Same concurrency as newsdelta gives a loopback site (16) and the same
+article URL once, as the site spider's full mode does; article responses are dropped unread.
+`conditional`: every article with the `If-None-Match` / `If-Modified-Since` of its last
+fetch, plus the sitemaps, as a recheck does. Same concurrency as newsdelta gives a loopback site (16) and the same
 CONCURRENT_ITEMS (Scrapy's default of 100 spawns 100 asyncio tasks per response: it made this
 "ceiling" slower than newsdelta's recheck), robots.txt obeyed, no pipelines, no extensions of ours.
 
