@@ -650,10 +650,11 @@ class Archive:
                where article_id = ? order by version desc limit 1""",
             [row["id"]],
         ).fetchone()
-        if latest is None or latest[1] != LISTED or not latest[0]:
+        summary, source = latest or ("", None)
+        if source != LISTED or not summary:
             return item
         extraction = {**document.extraction, "summary": LISTED}
-        return replace(item, document=replace(document, summary=latest[0], extraction=extraction))
+        return replace(item, document=replace(document, summary=summary, extraction=extraction))
 
     def _stored_content(self, article_id: int) -> dict[str, Any]:
         columns = ", ".join(CONTENT_FIELDS)
