@@ -39,6 +39,11 @@ GC_THRESHOLD = 5_000
 SOCKET_BUFFER = 4 << 20
 
 
+#: An object as a request carries it (`CleanWorker._named`): its number, with the object itself
+#: the first time; None for no object.
+Named = tuple[int, object | None] | None
+
+
 class WorkerGone(RuntimeError):
     """The cleaning worker is not running (it died, or was closed)."""
 
@@ -58,8 +63,10 @@ class CleanWorker:
         self._reader: asyncio.Task[None] | None = None
         self._sending: asyncio.Lock | None = None
         self._gone: str = ""
-        #: Dictionaries sent to the worker already: later pages name them by id.
-        self._dictionaries: set[str] = set()
+        #: What the worker holds already (the site profile, the page dictionary), by `id()`:
+        #: the number later pages name it by, and the object, kept so no other takes its `id()`.
+        self._held: dict[int, tuple[int, object]] = {}
+        self._held_numbers = itertools.count()
 
     async def clean(
         self,
@@ -82,14 +89,16 @@ class CleanWorker:
         number = next(self._ids)
         answer: asyncio.Future[Cleaned] = loop.create_future()
         self._pending[number] = answer
-        request = ipc.frame(ipc.dumps((number, html, url, profile, content_type, summary_hint, self._named(dictionary))))
+        shared = (self._named(profile), self._named(dictionary))
+        request = ipc.frame(ipc.dumps((number, html, url, content_type, summary_hint, *shared)))
         try:
             async with self._sending:  # one whole frame at a time on the socket
                 await loop.sock_sendall(self._socket, request)
         except OSError as error:
             self._fail(f"cannot reach the cleaning worker: {error}")
-        if dictionary is not None:  # sent: not before, as a page cancelled on its way never is
-            self._dictionaries.add(dictionary.id)
+        for thing, named in zip((profile, dictionary), shared, strict=True):
+            if named is not None:  # held once sent: not before, as a page cancelled on its way never is
+                self._held[id(thing)] = (named[0], thing)
         return await answer
 
     async def _read(self) -> None:
@@ -113,12 +122,17 @@ class CleanWorker:
         else:
             self._fail(f"the cleaning worker exited (code {self._helper.process.poll()})")
 
-    def _named(self, dictionary: PageDictionary | None) -> PageDictionary | str | None:
-        """The dictionary whole until it has been sent (~100 KB), then by its id: the socket
-        keeps the order, so the worker has it by the time a page names it."""
-        if dictionary is None or dictionary.id not in self._dictionaries:
-            return dictionary
-        return dictionary.id
+    def _named(self, thing: object) -> Named:
+        """`thing` whole with a number until the worker holds it, then only its number: the
+        socket keeps the order, so the worker has it by the time a page names it.
+
+        The page dictionary is ~100 KB. The site profile is small, but unpickled afresh with
+        every page it cost the worker ~0.05 ms of its ~1.5 ms a page (bench/README.md)."""
+        if thing is None:
+            return None
+        if (held := self._held.get(id(thing))) is not None:
+            return held[0], None
+        return next(self._held_numbers), thing
 
     def _fail(self, reason: str) -> None:
         self._gone = self._gone or reason
@@ -136,21 +150,21 @@ class CleanWorker:
 
 
 def _answer(
-    dictionaries: dict[str, PageDictionary],
+    held: dict[int, Any],
     number: int,
     html: bytes,
     url: str,
-    profile: Any,
     content_type: str | None,
     hint: str,
-    named: PageDictionary | str | None,
+    profile: Named,
+    dictionary: Named,
 ) -> bytes:
-    """A page's answer; `dictionaries` keeps those the crawl sent whole, for pages that name them."""
-    if isinstance(named, PageDictionary):
-        dictionaries[named.id] = named
-    dictionary = dictionaries[named] if isinstance(named, str) else named
+    """A page's answer; `held` keeps what the crawl sent whole (`CleanWorker._named`), for the
+    pages that name it."""
     try:
-        cleaned = clean_for_archive(html, url, profile, content_type=content_type, summary_hint=hint, dictionary=dictionary)
+        cleaned = clean_for_archive(
+            html, url, _held(held, profile), content_type=content_type, summary_hint=hint, dictionary=_held(held, dictionary)
+        )
         result: tuple[int, bool, Any] = (number, True, cleaned)
     except Exception as error:  # the crawl raises it where `clean` was called
         result = (number, False, error)
@@ -158,6 +172,16 @@ def _answer(
         return ipc.dumps(result)
     except Exception:  # an exception that does not pickle: its message does
         return ipc.dumps((number, False, RuntimeError(f"{type(result[2]).__name__}: {result[2]}")))
+
+
+def _held(held: dict[int, Any], named: Named) -> Any:
+    """What `named` names: sent whole now (kept from now on), or earlier."""
+    if named is None:
+        return None
+    key, thing = named
+    if thing is not None:
+        held[key] = thing
+    return held[key]
 
 
 def main(argv: list[str]) -> None:
@@ -175,10 +199,10 @@ def main(argv: list[str]) -> None:
         gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
     with socket.socket(fileno=int(argv[0])) as connection, connection.makefile("rb") as requests:
         connection.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER)
-        dictionaries: dict[str, PageDictionary] = {}
+        held: dict[int, Any] = {}
         while (request := ipc.receive(requests)) is not None:
             try:
-                connection.sendall(ipc.frame(_answer(dictionaries, *request)))
+                connection.sendall(ipc.frame(_answer(held, *request)))
             except OSError:
                 break
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import pickle
 import re
 import socket
 import sys
@@ -27,7 +28,7 @@ from bench.report import ROWS
 from bench.server import PageServer
 from scraper import ipc
 from scraper.clean import ExtractionError, clean
-from scraper.sites import get_site
+from scraper.sites import SiteProfile, get_site
 from scraper.spiders import base as base_spider
 from scraper.spiders.indbiz import IndbizSpider
 from scraper.standin import StandinServer, StandinSite
@@ -157,7 +158,8 @@ def test_the_cleaning_worker_cleans_as_clean_does_and_says_when_it_is_gone() -> 
         try:
             for url, page in pages:
                 got = await worker.clean(page, url, profile, content_type=None, summary_hint="")
-                assert got.document == clean(page, url, profile)
+                expected = clean(page, url, profile)
+                assert (got.document, got.document.extraction) == (expected, expected.extraction)
                 assert stored_pages.decompress(got.page) == page
             with pytest.raises(ExtractionError):
                 await worker.clean(
@@ -208,6 +210,40 @@ def test_the_cleaning_worker_compresses_against_a_dictionary_it_is_sent_once() -
     sent = asyncio.run(scenario())
     # The dictionary (a whole page) goes with the first request only; later ones name it.
     assert sent[0] > len(pages[1][1]) + len(dictionary.content) and all(size < len(dictionary.content) * 1.5 for size in sent[1:])
+
+
+def test_the_cleaning_worker_is_sent_each_profile_once_and_cleans_each_page_with_its_own() -> None:
+    """Two profiles by turns (a `--site auto` crawl meets several): each goes whole with its
+    first page only, and the worker cleans every page with the profile that page was sent with."""
+    site = StandinSite(synthetic_articles(4))
+    base = "http://127.0.0.1:8080"
+    pages = [(f"{base}/{a.slug}/", site.render_article(a, base).encode()) for a in site.articles()]
+    profiles = [get_site("indbiz"), get_site("wordpress")]
+    assert clean(pages[0][1], pages[0][0], profiles[0]).extraction != clean(pages[0][1], pages[0][0], profiles[1]).extraction
+
+    async def scenario() -> list[bytes]:
+        worker = CleanWorker()
+        sent: list[bytes] = []
+        real_send = asyncio.get_running_loop().sock_sendall
+
+        async def sock_sendall(sock: socket.socket, data: bytes) -> None:
+            sent.append(data)
+            await real_send(sock, data)
+
+        asyncio.get_running_loop().sock_sendall = sock_sendall  # type: ignore[method-assign]
+        try:
+            for number, (url, page) in enumerate(pages):
+                profile = profiles[number % 2]
+                got = await worker.clean(page, url, profile, content_type=None, summary_hint="")
+                expected = clean(page, url, profile)
+                assert (got.document, got.document.extraction) == (expected, expected.extraction)
+        finally:
+            worker.close()
+        return sent
+
+    requests = [pickle.loads(frame[4:]) for frame in asyncio.run(scenario())]
+    whole = [[part[1] for part in request if isinstance(part, tuple) and isinstance(part[1], SiteProfile)] for request in requests]
+    assert whole == [[profiles[0]], [profiles[1]], [], []]
 
 
 def test_a_page_cancelled_before_it_was_sent_leaves_its_dictionary_unsent() -> None:
