@@ -17,7 +17,7 @@ from lxml import etree
 from scraper.clean import WORDPRESS
 from scraper.clean.blocks import ALWAYS_PRUNE
 from scraper.clean.prune import prune_rules
-from scraper.clean.select import PageSelector, _plan, select
+from scraper.clean.select import PageSelector, _plan, class_names, select
 from scraper.sites import sites
 
 FIXTURES = Path(__file__).parent / "fixtures" / "indbiz"
@@ -144,3 +144,25 @@ def test_simple_selectors_need_no_xpath_and_others_keep_theirs() -> None:
     assert rules.tags == {"script"}
     assert set(rules.by_class) == {"a", "b", "c"}
     assert rules.other == ".box > p, a[rel=tag]"
+
+
+#: The XPath test every translated class selector makes (cssselect's), for the name in `@title`.
+HAS_CLASS = etree.XPath("boolean(self::*[contains(concat(' ', normalize-space(@class), ' '), concat(' ', @title, ' '))])")
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["a b", "  a   b  ", "a\tb\nc", "a\fb", "a\vb", "a\x1cb", "a\xa0b", "a\u2003b", "a\x85b", "ä ü", "a", "", " "],
+)
+def test_class_names_are_the_names_the_class_selectors_test_for(value: str) -> None:
+    """Split by `str.split()` when the value is printable (spaces only), by XPath's four
+    separators otherwise: a form feed, an NBSP or an em space is part of a name."""
+    parser = lxml.html.HTMLParser(encoding="utf-8")
+
+    def has_class(name: str) -> bool:
+        element = lxml.html.fragment_fromstring(f'<p class="{value}" title="{name}">x</p>'.encode(), parser=parser)
+        assert (element.get("class"), element.get("title")) == (value, name)  # as a page's parser reads them
+        return bool(HAS_CLASS(element))
+
+    candidates = {*value.split(), *value.split(" "), *value.replace("\t", " ").replace("\n", " ").split(" ")} - {""}
+    assert class_names(value) == {name for name in candidates if has_class(name)}

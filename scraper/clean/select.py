@@ -102,7 +102,14 @@ _CLASS_SPACE = str.maketrans("\t\n\r", "   ")
 
 
 def class_names(value: str) -> frozenset[str]:
-    """The names in a class attribute, split as the class selectors' XPath splits them."""
+    """The names in a class attribute, split as the class selectors' XPath splits them.
+
+    `str.split()` splits on more than those four (form feed, NBSP, other Unicode spaces), but a
+    printable string holds no whitespace other than the space: there it splits the same, 4x
+    faster than translating the tab, CR and LF first (~35 calls a page, bench/README.md).
+    """
+    if value.isprintable():
+        return frozenset(value.split())
     return frozenset(value.translate(_CLASS_SPACE).split(" ")) - {""}
 
 
