@@ -1,4 +1,4 @@
-"""`python -m bench [--sizes 2000,20000] [--smoke] [--quality]`: measure, then print the table.
+"""`python -m bench [--sizes 2000,20000] [--rounds 5] [--smoke] [--quality]`: measure, then print the table.
 
 Progress goes to stderr, the table to stdout. Exit 0 when every measurement ran, whatever the
 verdicts: on a noisy machine a FAIL is a finding to read, not a crash (`--strict` exits 1 on it).
@@ -22,6 +22,12 @@ from bench.suite import measure, stderr
 DEFAULT_SIZES = (2000, 20000)
 #: Two tiny sizes, so that the growth column is exercised too: well under a minute.
 SMOKE_SIZES = (20, 60)
+#: Sizes up to this many articles measure the full crawl and its ceiling in rounds: each takes
+#: seconds, while the machine's speed drifts by several percent (`bench.suite`).
+ROUNDS_UP_TO = 5_000
+DEFAULT_ROUNDS = 5
+#: Enough rounds to run the median's code, few enough for a smoke run.
+SMOKE_ROUNDS = 2
 
 
 def _sizes(text: str) -> list[int]:
@@ -37,7 +43,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--smoke", action="store_true", help=f"tiny sizes {SMOKE_SIZES}: checks the bench runs"
     )
     parser.add_argument(
-        "--work", type=Path, help="keep archives, logs and stats here (default: a temp dir)"
+        "--work", type=Path, help="keep archives, logs and stats (the last round's) here (default: a temp dir)"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        help=f"rounds of the full crawl and the bare spider at sizes up to {ROUNDS_UP_TO:,} articles;"
+        f" the table shows the median round (default {DEFAULT_ROUNDS}, {SMOKE_ROUNDS} with --smoke)",
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument(
@@ -45,15 +57,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     sizes = list(SMOKE_SIZES) if args.smoke else args.sizes
+    rounds = max(1, args.rounds or (SMOKE_ROUNDS if args.smoke else DEFAULT_ROUNDS))
 
     started = datetime.now(UTC)
     with tempfile.TemporaryDirectory(prefix="newsdelta-bench-") as scratch:
         work = args.work or Path(scratch)
-        runs = [measure(size, work / str(size), say=stderr) for size in sizes]
+        runs = [
+            measure(size, work / str(size), say=stderr, rounds=rounds if size <= ROUNDS_UP_TO else 1)
+            for size in sizes
+        ]
     table = render(runs)
     print(
         f"newsdelta bench, {started:%Y-%m-%d %H:%M} UTC, "
-        f"python -m bench --sizes {','.join(map(str, sizes))}"
+        f"python -m bench --sizes {','.join(map(str, sizes))} --rounds {rounds}"
     )
     print(f"{platform.platform()}, Python {platform.python_version()}, {_cpus()} CPUs\n")
     print(table)

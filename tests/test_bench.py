@@ -47,6 +47,20 @@ def test_smoke_run_prints_every_row() -> None:
     assert "| figure | 20 articles | 60 articles | growth 20→60 | target | verdict |" in table
     idle = re.search(r"\| machine's CPU idle while newsdelta crawled [^|]*\| (\d+)% \| (\d+)% \|", table)
     assert idle and all(0 <= int(share) <= 100 for share in idle.groups()), table
+    # Two rounds of the full crawl and its ceiling at each smoke size: the lower one is shown.
+    assert "python -m bench --sizes 20,60 --rounds 2" in table
+    assert re.search(r"\| rounds of bare, full, bare [^|]*\| 2 \| 2 \|", table), table
+    shown, lowest, highest = (
+        _sizes_ratios(table, label)
+        for label in ("ratio newsdelta / bare (pages/s", "… ratio in the lowest round", "… in the highest round")
+    )
+    assert lowest == shown and all(low <= high for low, high in zip(lowest, highest, strict=True)), table
+
+
+def _sizes_ratios(table: str, label: str) -> list[float]:
+    """The ratios a row of the table shows for the two sizes (the growth column left out)."""
+    row = next(line for line in table.splitlines() if line.startswith(f"| {label}"))
+    return [float(cell.strip().rstrip("×")) for cell in row.split("|")[2:4]]
 
 
 def test_the_machines_idle_share_is_read_between_a_crawls_start_and_finish() -> None:
