@@ -30,6 +30,12 @@ DEFAULT_ROUNDS = 5
 SMOKE_ROUNDS = 2
 
 
+def _rounds(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of rounds (1 or more)")
+    return int(text)
+
+
 def _sizes(text: str) -> list[int]:
     return sorted({int(part.replace("_", "")) for part in text.split(",") if part.strip()})
 
@@ -47,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--rounds",
-        type=int,
+        type=_rounds,
         help=f"rounds of the full crawl and the bare spider at sizes up to {ROUNDS_UP_TO:,} articles;"
         f" the table shows the median round (default {DEFAULT_ROUNDS}, {SMOKE_ROUNDS} with --smoke)",
     )
@@ -57,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     sizes = list(SMOKE_SIZES) if args.smoke else args.sizes
-    rounds = max(1, args.rounds or (SMOKE_ROUNDS if args.smoke else DEFAULT_ROUNDS))
+    rounds = args.rounds or (SMOKE_ROUNDS if args.smoke else DEFAULT_ROUNDS)
 
     started = datetime.now(UTC)
     with tempfile.TemporaryDirectory(prefix="newsdelta-bench-") as scratch:

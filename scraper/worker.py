@@ -161,9 +161,12 @@ def _answer(
 ) -> bytes:
     """A page's answer; `held` keeps what the crawl sent whole (`CleanWorker._named`), for the
     pages that name it."""
+    # Outside the `try`: a number the worker never got is a broken hand-over, not a page that
+    # failed; the worker dies of it, and the crawl cleans by itself (`WorkerGone`).
+    site, page_dictionary = _object_named(held, profile), _object_named(held, dictionary)
     try:
         cleaned = clean_for_archive(
-            html, url, _held(held, profile), content_type=content_type, summary_hint=hint, dictionary=_held(held, dictionary)
+            html, url, site, content_type=content_type, summary_hint=hint, dictionary=page_dictionary
         )
         result: tuple[int, bool, Any] = (number, True, cleaned)
     except Exception as error:  # the crawl raises it where `clean` was called
@@ -174,7 +177,7 @@ def _answer(
         return ipc.dumps((number, False, RuntimeError(f"{type(result[2]).__name__}: {result[2]}")))
 
 
-def _held(held: dict[int, Any], named: Named) -> Any:
+def _object_named(held: dict[int, Any], named: Named) -> Any:
     """What `named` names: sent whole now (kept from now on), or earlier."""
     if named is None:
         return None
