@@ -96,9 +96,9 @@ class CleanWorker:
                 await loop.sock_sendall(self._socket, request)
         except OSError as error:
             self._fail(f"cannot reach the cleaning worker: {error}")
-        for thing, named in zip((profile, dictionary), shared, strict=True):
-            if named is not None:  # held once sent: not before, as a page cancelled on its way never is
-                self._held[id(thing)] = (named[0], thing)
+        for named in shared:
+            if named is not None and named[1] is not None:  # held once sent: not before, as a page cancelled on its way never is
+                self._held[id(named[1])] = (named[0], named[1])
         return await answer
 
     async def _read(self) -> None:
